@@ -1,0 +1,137 @@
+//! Spec §6: onward hops under the uniform-chain model decision.
+
+use crate::auth::{AuthService, ResolvedAuth};
+use crate::delegation::{Delegation, ServerTrust};
+use crate::hop::{Hop, HopReason};
+use crate::level::Level;
+use crate::transport::{ServerLocation, Transport};
+
+/// What a machine in the chain holds for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// No impersonation token (anonymous / identification).
+    NoToken,
+    /// The client's own logon session (a local server).
+    Primary,
+    /// A network-logon token without network credentials.
+    NetworkToken,
+    /// The client's forwarded TGT (unconstrained delegation).
+    Tgt,
+    /// Constrained / resource-based delegation through S4U2proxy.
+    S4u,
+}
+
+impl TokenState {
+    /// The server's (machine 0's) state, from the §6 initial-state table.
+    #[must_use]
+    pub fn initial(
+        level: Level,
+        server: ServerLocation,
+        auth: ResolvedAuth,
+        trust: ServerTrust,
+    ) -> TokenState {
+        match (level, server) {
+            (Level::Anonymous | Level::Identification, _) => TokenState::NoToken,
+            (Level::Impersonation, ServerLocation::Local) if auth != ResolvedAuth::Schannel => {
+                TokenState::Primary
+            }
+            (Level::Impersonation, _) => TokenState::NetworkToken,
+            (Level::Delegation, ServerLocation::Local) => TokenState::Primary,
+            (Level::Delegation, ServerLocation::Remote) => match trust {
+                ServerTrust::Unconstrained => TokenState::Tgt,
+                ServerTrust::Constrained | ServerTrust::ResourceBased => TokenState::S4u,
+                // Unreachable after the delegation gate (D4); fail closed all the same.
+                ServerTrust::None => TokenState::NetworkToken,
+            },
+        }
+    }
+}
+
+/// §6: a hop's authentication `H` (server-side leg: the intermediate reaches its KDC iff
+/// domain-joined; `kerberos_available` is not consulted).
+#[must_use]
+pub fn resolve_hop_auth(hop: &Hop<'_>, domain_joined: bool) -> ResolvedAuth {
+    let negotiate = if domain_joined {
+        ResolvedAuth::Kerberos
+    } else {
+        ResolvedAuth::Ntlm
+    };
+    match hop.auth {
+        AuthService::Negotiate => negotiate,
+        AuthService::None if hop.transport == Transport::NcacnNp => negotiate,
+        AuthService::None => ResolvedAuth::Unauthenticated,
+        AuthService::Ntlm => ResolvedAuth::Ntlm,
+        AuthService::Kerberos => ResolvedAuth::Kerberos,
+        AuthService::Schannel => ResolvedAuth::Schannel,
+    }
+}
+
+/// Walks the chain: calls `emit` once per hop, in order, with its verdict.
+pub fn evaluate_hops<'a>(
+    level: Level,
+    initial: TokenState,
+    delegation: &Delegation<'_>,
+    hops: &[Hop<'a>],
+    mut emit: impl FnMut(&Hop<'a>, HopReason),
+) {
+    let mut state = initial;
+    let mut broken = false;
+    for hop in hops {
+        let h = resolve_hop_auth(hop, delegation.domain_joined);
+        let reason = if broken {
+            HopReason::ChainBroken
+        } else {
+            verdict(state, h, hop.target, delegation)
+        };
+        if reason.allowed() {
+            state = if level == Level::Delegation && h == ResolvedAuth::Kerberos {
+                match delegation.server_trust {
+                    ServerTrust::Unconstrained => TokenState::Tgt,
+                    _ => TokenState::S4u,
+                }
+            } else {
+                TokenState::NetworkToken
+            };
+        } else {
+            broken = true;
+        }
+        emit(hop, reason);
+    }
+}
+
+/// The §6 table, rows 2–12 (row 1 is the caller's `broken`); the first matching row decides.
+fn verdict(
+    state: TokenState,
+    h: ResolvedAuth,
+    target: &str,
+    delegation: &Delegation<'_>,
+) -> HopReason {
+    match state {
+        TokenState::NoToken => return HopReason::NoImpersonation,
+        TokenState::NetworkToken => return HopReason::NoCredentials,
+        TokenState::Primary | TokenState::Tgt | TokenState::S4u => {}
+    }
+    match h {
+        ResolvedAuth::Schannel => return HopReason::SchannelNoCloaking,
+        ResolvedAuth::Unauthenticated => return HopReason::Unauthenticated,
+        ResolvedAuth::Kerberos if !delegation.domain_joined => {
+            return HopReason::KerberosUnavailable
+        }
+        ResolvedAuth::Ntlm if delegation.client_protected_user => {
+            return HopReason::ProtectedUserNtlm
+        }
+        _ => {}
+    }
+    match (state, h) {
+        (TokenState::Primary, _) => HopReason::UsesClientLogonSession,
+        (TokenState::Tgt, ResolvedAuth::Kerberos) => HopReason::ForwardedTgt,
+        (TokenState::Tgt | TokenState::S4u, ResolvedAuth::Ntlm) => HopReason::NtlmCannotDelegate,
+        (TokenState::S4u, ResolvedAuth::Kerberos) if delegation.allows_target(target) => {
+            HopReason::ConstrainedTargetAllowed
+        }
+        (TokenState::S4u, ResolvedAuth::Kerberos) => HopReason::TargetNotAllowed,
+        // Not reachable (`H` is kerberos or ntlm here, and NoToken / NetworkToken returned
+        // above); deny rather than assume.
+        _ => HopReason::NoCredentials,
+    }
+}

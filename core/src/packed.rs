@@ -1,0 +1,280 @@
+//! The packed encoding: a hop-free request in one integer, a decision in one integer.
+//! This is the policy-module ABI's hot path and the domain of the exhaustive cross-build
+//! checks. The layout is part of policy ABI v1 and never changes within it.
+//!
+//! Request (bits, low first; every other bit must be zero):
+//!
+//! | bits | field | values |
+//! |---|---|---|
+//! | 0–2 | `level` | `RPC_C_IMP_LEVEL_*`: 0 default, 1 anonymous … 4 delegation |
+//! | 3–5 | `transport` | 0 ncalrpc, 1 ncacn_np, 2 ncacn_ip_tcp, 3 ncacn_http, 4 ncadg_ip_udp |
+//! | 6 | `server` | 0 local, 1 remote |
+//! | 7–9 | `auth` | 0 none, 1 ntlm, 2 kerberos, 3 negotiate, 4 schannel |
+//! | 10 | `kerberos_available` | |
+//! | 11 | `server_can_impersonate` | |
+//! | 12 | `delegation.client_sensitive` | |
+//! | 13 | `delegation.client_protected_user` | |
+//! | 14–15 | `delegation.server_trust` | 0 none, 1 unconstrained, 2 constrained, 3 resource_based |
+//! | 16 | `delegation.allowed_targets` is not empty | |
+//! | 17 | `delegation.domain_joined` | |
+//! | 18 | `delegation.protocol_transition` | |
+//! | 19 | `delegation.client_credential_guard` | |
+//!
+//! Decision (non-negative): bits 0–1 effective level (`SECURITY_IMPERSONATION_LEVEL`),
+//! bits 2–3 reach (0 none, 1 local, 2 network, 3 multi-hop), bits 4–21 the reasons
+//! (bit 4 + n = the n-th code of spec §7). A negative value is an error: `-1 - n` for the
+//! n-th code of [`ErrorCode::ALL`].
+
+use crate::auth::AuthService;
+use crate::decision::{Decision, Reach};
+use crate::delegation::ServerTrust;
+use crate::error::{ErrorCode, FieldPath, RequestError};
+use crate::level::{Level, RequestedLevel};
+use crate::reason::Reasons;
+use crate::request::CallContext;
+use crate::rules::evaluate_call;
+use crate::transport::{ServerLocation, Transport};
+
+/// Number of bits a packed request uses.
+pub const REQUEST_BITS: u32 = 20;
+/// How many valid packed requests exist (the size of the exhaustive domain).
+pub const DOMAIN_SIZE: usize = 230_400;
+
+const REASON_SHIFT: u32 = 4;
+const DECISION_BITS: u32 = REASON_SHIFT + 18;
+
+/// A hop-free request in one integer (see the module docs for the layout).
+///
+/// ```
+/// use onbehalf_core::{PackedRequest, Request, RequestedLevel};
+/// let ctx = Request::new(RequestedLevel::Delegation).context();
+/// let packed = PackedRequest::pack(&ctx);
+/// assert_eq!(packed.unpack(), Ok(ctx));
+/// assert_eq!(PackedRequest::all().count(), onbehalf_core::DOMAIN_SIZE);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackedRequest(u32);
+
+fn bit(value: bool, shift: u32) -> u32 {
+    u32::from(value) << shift
+}
+
+fn field(raw: u32, shift: u32, width: u32) -> usize {
+    ((raw >> shift) & ((1 << width) - 1)) as usize
+}
+
+fn flag(raw: u32, shift: u32) -> bool {
+    raw & (1 << shift) != 0
+}
+
+fn unknown<T: Copy>(
+    all: &[T],
+    index: usize,
+    code: ErrorCode,
+    path: &'static str,
+    expected: &'static str,
+) -> Result<T, RequestError> {
+    all.get(index)
+        .copied()
+        .ok_or_else(|| RequestError::new(code, FieldPath::Field(path), expected).found(index))
+}
+
+impl PackedRequest {
+    /// Packs a context. Every context has a packing; validity (`ncalrpc` + remote) is
+    /// checked by [`unpack`](Self::unpack).
+    #[must_use]
+    pub fn pack(ctx: &CallContext) -> PackedRequest {
+        PackedRequest(
+            ctx.level as u32
+                | (ctx.transport as u32) << 3
+                | bit(ctx.server == ServerLocation::Remote, 6)
+                | (ctx.auth as u32) << 7
+                | bit(ctx.kerberos_available, 10)
+                | bit(ctx.server_can_impersonate, 11)
+                | bit(ctx.client_sensitive, 12)
+                | bit(ctx.client_protected_user, 13)
+                | (ctx.server_trust as u32) << 14
+                | bit(ctx.has_allowed_targets, 16)
+                | bit(ctx.domain_joined, 17)
+                | bit(ctx.protocol_transition, 18)
+                | bit(ctx.client_credential_guard, 19),
+        )
+    }
+
+    /// From the ABI integer; bits above [`REQUEST_BITS`] (or a negative value) are an
+    /// `invalid-request` error. Field values are checked by [`unpack`](Self::unpack).
+    pub fn from_raw(raw: i64) -> Result<PackedRequest, RequestError> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|r| r >> REQUEST_BITS == 0)
+            .map(PackedRequest)
+            .ok_or_else(|| {
+                RequestError::new(
+                    ErrorCode::InvalidRequest,
+                    FieldPath::Request,
+                    "a packed request in 0..2^20 (policy ABI v1)",
+                )
+                .found(raw)
+            })
+    }
+
+    /// The ABI integer.
+    #[must_use]
+    pub const fn raw(self) -> i64 {
+        self.0 as i64
+    }
+
+    /// Decodes and validates (unknown field values, `ncalrpc` with a remote server).
+    pub fn unpack(self) -> Result<CallContext, RequestError> {
+        let raw = self.0;
+        let ctx = CallContext {
+            level: unknown(
+                RequestedLevel::ALL,
+                field(raw, 0, 3),
+                ErrorCode::UnknownLevel,
+                "level",
+                RequestedLevel::ACCEPTED,
+            )?,
+            transport: unknown(
+                Transport::ALL,
+                field(raw, 3, 3),
+                ErrorCode::UnknownTransport,
+                "transport",
+                Transport::ACCEPTED,
+            )?,
+            server: if flag(raw, 6) {
+                ServerLocation::Remote
+            } else {
+                ServerLocation::Local
+            },
+            auth: unknown(
+                AuthService::ALL,
+                field(raw, 7, 3),
+                ErrorCode::UnknownAuth,
+                "auth",
+                AuthService::ACCEPTED,
+            )?,
+            kerberos_available: flag(raw, 10),
+            server_can_impersonate: flag(raw, 11),
+            client_sensitive: flag(raw, 12),
+            client_protected_user: flag(raw, 13),
+            server_trust: unknown(
+                ServerTrust::ALL,
+                field(raw, 14, 2),
+                ErrorCode::UnknownServerTrust,
+                "delegation.server_trust",
+                ServerTrust::ACCEPTED,
+            )?,
+            has_allowed_targets: flag(raw, 16),
+            domain_joined: flag(raw, 17),
+            protocol_transition: flag(raw, 18),
+            client_credential_guard: flag(raw, 19),
+        };
+        ctx.validate()?;
+        Ok(ctx)
+    }
+
+    /// Every valid packed request, in increasing order: the whole domain
+    /// ([`DOMAIN_SIZE`] values), enumerated, not sampled.
+    pub fn all() -> impl Iterator<Item = PackedRequest> {
+        (0..1u32 << REQUEST_BITS)
+            .map(PackedRequest)
+            .filter(|p| p.unpack().is_ok())
+    }
+}
+
+/// A hop-free decision in one integer (see the module docs for the layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PackedDecision(u32);
+
+impl PackedDecision {
+    /// Packs the hop-free part of a decision.
+    #[must_use]
+    pub fn pack(decision: &Decision<'_>) -> PackedDecision {
+        PackedDecision(
+            decision.effective as u32
+                | (decision.reach as u32) << 2
+                | decision.reasons.bits() << REASON_SHIFT,
+        )
+    }
+
+    /// The ABI integer (non-negative).
+    #[must_use]
+    pub const fn raw(self) -> i64 {
+        self.0 as i64
+    }
+
+    /// Decodes the hop-free decision.
+    #[must_use]
+    pub fn unpack(self) -> Decision<'static> {
+        let raw = self.0;
+        let effective = Level::ALL
+            .get(field(raw, 0, 2))
+            .copied()
+            .unwrap_or(Level::Anonymous);
+        let reach = Reach::ALL
+            .get(field(raw, 2, 2))
+            .copied()
+            .unwrap_or(Reach::None);
+        let reasons = Reasons::from_bits(raw >> REASON_SHIFT).unwrap_or(Reasons::EMPTY);
+        Decision::new(effective, reach, reasons)
+    }
+}
+
+/// What an ABI decision integer means, for a host reading an untrusted module's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawDecision {
+    /// A well-formed decision.
+    Decision(PackedDecision),
+    /// A well-formed error code.
+    Error(ErrorCode),
+    /// Neither: the host must fail closed.
+    Malformed,
+}
+
+impl RawDecision {
+    /// Classifies an ABI result integer; anything outside the layout is [`Malformed`](Self::Malformed).
+    #[must_use]
+    pub fn classify(raw: i64) -> RawDecision {
+        if raw < 0 {
+            let index = usize::try_from(-(raw.saturating_add(1))).unwrap_or(usize::MAX);
+            return match ErrorCode::ALL.get(index) {
+                Some(code) => RawDecision::Error(*code),
+                None => RawDecision::Malformed,
+            };
+        }
+        match u32::try_from(raw) {
+            Ok(bits) if bits >> DECISION_BITS == 0 => RawDecision::Decision(PackedDecision(bits)),
+            _ => RawDecision::Malformed,
+        }
+    }
+}
+
+/// Decides a packed request: the hot path, allocation-free.
+pub fn decide_packed(request: PackedRequest) -> Result<PackedDecision, RequestError> {
+    let ctx = request.unpack()?;
+    let outcome = evaluate_call(&ctx);
+    Ok(PackedDecision::pack(&Decision::new(
+        outcome.level,
+        outcome.reach,
+        outcome.reasons,
+    )))
+}
+
+/// The policy ABI v1 `decide` function: packed request in, packed decision (or negative
+/// error) out. Total: never panics, whatever the input.
+///
+/// ```
+/// use onbehalf_core::{decide_raw, PackedRequest, Request, RequestedLevel, RawDecision, Level};
+/// let raw = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context()).raw();
+/// let RawDecision::Decision(d) = RawDecision::classify(decide_raw(raw)) else { panic!() };
+/// assert_eq!(d.unpack().effective, Level::Impersonation);
+/// assert!(decide_raw(-5) < 0);
+/// ```
+#[must_use]
+pub fn decide_raw(raw: i64) -> i64 {
+    match PackedRequest::from_raw(raw).and_then(decide_packed) {
+        Ok(decision) => decision.raw(),
+        Err(err) => -1 - err.code as i64,
+    }
+}

@@ -1,0 +1,189 @@
+//! Spec §5: the evaluation algorithm for the client → server call, step by step.
+//! Pure, total and allocation-free; every `match` is exhaustive so a new enum value cannot
+//! slip through a default arm.
+
+use crate::auth::{AuthService, ResolvedAuth};
+use crate::decision::Reach;
+use crate::delegation::ServerTrust;
+use crate::level::{Level, RequestedLevel};
+use crate::reason::{Reason, Reasons};
+use crate::request::CallContext;
+use crate::transport::{ServerLocation, Transport};
+
+/// The outcome of §5 for one call, before hops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallOutcome {
+    /// `L` after step 9.
+    pub level: Level,
+    /// Step 10.
+    pub reach: Reach,
+    /// Emitted codes.
+    pub reasons: Reasons,
+    /// `A`, the resolved client → server authentication (step 3).
+    pub auth: ResolvedAuth,
+}
+
+/// Step 3: resolve `A`, emitting the step's informational codes.
+#[must_use]
+pub fn resolve_auth(ctx: &CallContext, reasons: &mut Reasons) -> ResolvedAuth {
+    let k = ctx.kerberos_available && ctx.domain_joined;
+    let nego = if k {
+        ResolvedAuth::Kerberos
+    } else {
+        ResolvedAuth::Ntlm
+    };
+    let (auth, from_nego) = match ctx.auth {
+        AuthService::Negotiate => (nego, true),
+        AuthService::None => match (ctx.transport, ctx.server) {
+            (Transport::Ncalrpc, _) | (Transport::NcacnNp, ServerLocation::Local) => {
+                (ResolvedAuth::Transport, false)
+            }
+            (Transport::NcacnNp, ServerLocation::Remote) => {
+                reasons.insert(Reason::SmbSessionAuthenticatesPipe);
+                (nego, true)
+            }
+            (Transport::NcacnIpTcp | Transport::NcacnHttp | Transport::NcadgIpUdp, _) => {
+                (ResolvedAuth::Unauthenticated, false)
+            }
+        },
+        AuthService::Ntlm => (ResolvedAuth::Ntlm, false),
+        AuthService::Kerberos => (ResolvedAuth::Kerberos, false),
+        AuthService::Schannel => (ResolvedAuth::Schannel, false),
+    };
+    if from_nego && nego == ResolvedAuth::Ntlm {
+        reasons.insert(Reason::NegotiateFellBackToNtlm);
+    }
+    auth
+}
+
+/// Runs spec §5 steps 1–10 on a validated context.
+#[must_use]
+pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
+    let mut reasons = Reasons::EMPTY;
+
+    // Steps 1–2: normalise; `default` is the COM blanket default, identify.
+    let mut level = match ctx.level.level() {
+        Some(level) => level,
+        None => {
+            reasons.insert(Reason::DefaultResolvedToIdentification);
+            Level::Identification
+        }
+    };
+    debug_assert!(ctx.level != RequestedLevel::Default || level == Level::Identification);
+
+    // Step 3.
+    let auth = resolve_auth(ctx, &mut reasons);
+    let k = ctx.kerberos_available && ctx.domain_joined;
+
+    // Steps 4–5: no usable client authentication ends at step 10 as anonymous.
+    let unusable = if auth == ResolvedAuth::Unauthenticated {
+        Some(Reason::UnauthenticatedCall)
+    } else if auth == ResolvedAuth::Kerberos && !k {
+        Some(Reason::KerberosUnavailable)
+    } else if ctx.client_protected_user
+        && auth == ResolvedAuth::Ntlm
+        && ctx.server == ServerLocation::Remote
+    {
+        Some(Reason::ProtectedUserNtlmRejected)
+    } else {
+        None
+    };
+
+    if let Some(reason) = unusable {
+        reasons.insert(reason);
+        level = Level::Anonymous;
+    } else {
+        // Step 6: anonymous exists only over local IPC.
+        if level == Level::Anonymous && ctx.transport != Transport::Ncalrpc {
+            level = Level::Identification;
+            reasons.insert(Reason::AnonymousPromotedToIdentification);
+        }
+        // Step 7: Schannel forces impersonate, whatever was asked.
+        if auth == ResolvedAuth::Schannel {
+            level = Level::Impersonation;
+            reasons.insert(Reason::SchannelImpersonateOnly);
+        }
+        // Step 8: the delegation gate.
+        if level == Level::Delegation {
+            let (failed, via_protocol_transition) = delegation_gate(ctx, auth);
+            if failed.is_empty() {
+                if via_protocol_transition {
+                    reasons.insert(Reason::ProtocolTransitionUsed);
+                }
+            } else {
+                level = Level::Impersonation;
+                for reason in failed.iter() {
+                    reasons.insert(reason);
+                }
+            }
+        }
+        // Step 9: impersonating needs SeImpersonatePrivilege.
+        if !ctx.server_can_impersonate && level >= Level::Impersonation {
+            level = Level::Identification;
+            reasons.insert(Reason::ServerCannotImpersonate);
+        }
+    }
+
+    // Step 10.
+    let reach = match level {
+        Level::Anonymous | Level::Identification => Reach::None,
+        Level::Impersonation => {
+            if auth == ResolvedAuth::Schannel {
+                Reach::Local
+            } else if ctx.server == ServerLocation::Local {
+                reasons.insert(Reason::LocalServerOneNetworkHop);
+                Reach::Network
+            } else {
+                Reach::Local
+            }
+        }
+        Level::Delegation => Reach::MultiHop,
+    };
+
+    CallOutcome {
+        level,
+        reach,
+        reasons,
+        auth,
+    }
+}
+
+/// Step 8: D1–D7. Returns the failing checks' codes, and whether D1 passed only through
+/// protocol transition.
+fn delegation_gate(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
+    let mut failed = Reasons::EMPTY;
+    let mut via_protocol_transition = false;
+
+    // D1: only Kerberos crosses computers; NTLM needs S4U2self (protocol transition).
+    if auth == ResolvedAuth::Ntlm && ctx.server == ServerLocation::Remote {
+        let transition = (ctx.server_trust == ServerTrust::Constrained && ctx.protocol_transition)
+            || ctx.server_trust == ServerTrust::ResourceBased;
+        if transition {
+            via_protocol_transition = true;
+        } else {
+            failed.insert(Reason::NtlmCannotDelegateRemotely);
+        }
+    }
+    if ctx.client_sensitive {
+        failed.insert(Reason::ClientAccountSensitive); // D2
+    }
+    if ctx.client_protected_user {
+        failed.insert(Reason::ClientProtectedUser); // D3
+    }
+    match ctx.server_trust {
+        ServerTrust::None => failed.insert(Reason::ServerNotTrustedForDelegation), // D4
+        ServerTrust::Constrained | ServerTrust::ResourceBased => {
+            if !ctx.has_allowed_targets {
+                failed.insert(Reason::NoAllowedDelegationTargets); // D5
+            }
+        }
+        ServerTrust::Unconstrained => {}
+    }
+    if !ctx.domain_joined {
+        failed.insert(Reason::NotDomainJoined); // D6
+    }
+    if ctx.server_trust == ServerTrust::Unconstrained && ctx.client_credential_guard {
+        failed.insert(Reason::ClientCredentialGuard); // D7
+    }
+    (failed, via_protocol_transition)
+}

@@ -1,0 +1,79 @@
+//! The `vocabulary!` macro: one definition per enumerated spec value gives its canonical
+//! kebab/snake name, its accepted aliases and ASCII-case-insensitive parsing (spec §1, §2).
+//!
+//! "ASCII case-insensitive" means only `A`–`Z` fold; nothing is trimmed and no Unicode
+//! folding happens, so `"\u{212A}erberos"` (KELVIN SIGN) is not `kerberos`.
+
+/// Defines a fieldless enum whose variants have a stable canonical name and aliases.
+///
+/// Generates `ALL`, `name()`, `accepted()` (the comma-separated canonical names, for error
+/// messages), `from_name()` and `Display`, plus `serde::Serialize` as the canonical name.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = $canon:literal $(| $alias:literal)*
+            ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration (and encoding) order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The canonical name used in JSON.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $($name::$variant => $canon),+ }
+            }
+
+            /// The accepted spellings (canonical name first, then aliases).
+            #[must_use]
+            pub const fn spellings(self) -> &'static [&'static str] {
+                match self { $($name::$variant => &[$canon $(, $alias)*]),+ }
+            }
+
+            /// Canonical names joined for an error message: `"a, b, c"`.
+            pub const ACCEPTED: &'static str = crate::vocabulary::join!($($canon),+);
+
+            /// Parses a canonical name or alias, ASCII-case-insensitively, without trimming.
+            #[must_use]
+            pub fn from_name(text: &str) -> Option<$name> {
+                $(
+                    if text.eq_ignore_ascii_case($canon) $(|| text.eq_ignore_ascii_case($alias))* {
+                        return Some($name::$variant);
+                    }
+                )+
+                None
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+    };
+}
+
+/// Joins string literals with `", "` at compile time.
+macro_rules! join {
+    ($first:literal $(, $rest:literal)*) => { concat!($first $(, ", ", $rest)*) };
+}
+
+pub(crate) use join;
+pub(crate) use vocabulary;
