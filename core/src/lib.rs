@@ -60,6 +60,7 @@ pub use packed::{
 pub use reason::{Reason, ReasonKind, Reasons};
 pub use request::{CallContext, Request};
 pub use rules::{evaluate_call, resolve_auth, CallOutcome};
+pub use transport::{ServerLocation, Transport};
 
 /// Decides a request: validates what a typed request can still get wrong (spec §4), runs
 /// the §5 algorithm, then walks the hops (§6).

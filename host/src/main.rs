@@ -1,1 +1,192 @@
-fn main() {}
+//! `onbehalf`: decide, explain and tabulate Windows impersonation/delegation outcomes.
+
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use onbehalf_core::json::{decide_str, error_to_value, explain_value, parse_request, Value};
+use onbehalf_core::{ErrorCode, FieldPath, RequestError};
+
+mod explain;
+mod lines;
+mod table;
+
+use lines::{next_line, Line, MAX_LINE};
+
+/// What a Windows server really gets when a client calls it at impersonation level X over
+/// transport Y — and how far that identity can travel.
+#[derive(Parser)]
+#[command(name = "onbehalf", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide requests: one JSON request per stdin line (JSON Lines) → one JSON line each;
+    /// or one request given as the argument.
+    Decide {
+        /// A request as JSON (reads stdin when absent).
+        request: Option<String>,
+    },
+    /// Explain one request: the decision, each step that fired with its rule and source, each hop.
+    Explain {
+        /// A request as JSON (reads the first stdin line when absent).
+        request: Option<String>,
+        /// Print the explanation as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the decision for every request of the packed domain (no hops).
+    Table {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: table::Format,
+    },
+}
+
+/// The text of one input line: `Ok(None)` for a blank line, an `invalid-json` error for an
+/// over-long line or invalid UTF-8.
+fn line_text(line: &Line) -> Result<Option<&str>, RequestError> {
+    match line {
+        Line::TooLong(len) => Err(RequestError::new(
+            ErrorCode::InvalidJson,
+            FieldPath::Request,
+            "a request line of at most 4 MiB",
+        )
+        .found(format_args!(
+            "a line of {len} bytes (limit {MAX_LINE}); not parsed"
+        ))),
+        Line::Text(bytes) => match std::str::from_utf8(bytes) {
+            Err(e) => {
+                Err(
+                    RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "UTF-8 text")
+                        .found(format_args!("invalid UTF-8 at byte {}", e.valid_up_to())),
+                )
+            }
+            Ok(text) if text.trim_matches([' ', '\t', '\r']).is_empty() => Ok(None),
+            Ok(text) => Ok(Some(text)),
+        },
+    }
+}
+
+/// One input line → one output line (the decision or an error object); blank lines → none.
+fn decide_line(line: &Line) -> Option<String> {
+    match line_text(line) {
+        Ok(text) => text.map(decide_str),
+        Err(e) => Some(error_to_value(&e).to_string()),
+    }
+}
+
+fn decide_stream(input: &mut impl BufRead, out: &mut impl Write) -> io::Result<()> {
+    while let Some(line) = next_line(input)? {
+        if let Some(answer) = decide_line(&line) {
+            writeln!(out, "{answer}")?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The request text for `explain`: the argument, or the first stdin line.
+fn read_one(request: Option<String>) -> io::Result<Result<String, RequestError>> {
+    if let Some(text) = request {
+        return Ok(Ok(text));
+    }
+    let line = next_line(&mut io::stdin().lock())?.unwrap_or(Line::Text(Vec::new()));
+    Ok(line_text(&line).map(|t| t.unwrap_or_default().to_owned()))
+}
+
+fn run(cli: Cli) -> io::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Decide {
+            request: Some(text),
+        } => {
+            writeln!(out, "{}", decide_str(&text))?;
+        }
+        Command::Decide { request: None } => {
+            decide_stream(&mut io::stdin().lock(), &mut out)?;
+        }
+        Command::Explain { request, json } => {
+            let text = read_one(request)?;
+            if json {
+                let answer = match text.and_then(|t| Value::parse(&t)) {
+                    Ok(v) => explain_value(&v),
+                    Err(e) => error_to_value(&e),
+                };
+                writeln!(out, "{answer}")?;
+            } else {
+                match text
+                    .and_then(|t| parse_request(&t))
+                    .and_then(|r| explain::explain_text(&r))
+                {
+                    Ok(text) => write!(out, "{text}")?,
+                    Err(e) => {
+                        out.flush()?;
+                        eprintln!("onbehalf explain: error {}: {e}", e.code);
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            }
+        }
+        Command::Table { format } => table::write_table(&mut out, format)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        // A closed pipe (`onbehalf table | head`) is a normal way to stop reading.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("onbehalf: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_input_line_gets_exactly_one_answer_and_blank_lines_none() {
+        let mut input: Vec<u8> = Vec::new();
+        input.extend(b"{\"level\":\"impersonation\"}\n\n   \n{\n[]\n{\"level\":7}\n");
+        input.extend(std::iter::repeat_n(b'x', 1_000_000));
+        input.extend(b"\n\xff\xfe{}\n{\"level\":\"delegate\"}");
+        let mut out = Vec::new();
+        decide_stream(&mut io::Cursor::new(input), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let codes: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let v = Value::parse(l).unwrap();
+                match v.get("error").and_then(|e| e.get("code")) {
+                    Some(Value::String(code)) => code.clone(),
+                    _ => match v.get("effective") {
+                        Some(Value::String(level)) => level.clone(),
+                        _ => panic!("neither decision nor error: {l}"),
+                    },
+                }
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "impersonation",
+                "invalid-json",
+                "invalid-request",
+                "invalid-type",
+                "invalid-json",
+                "invalid-json",
+                "impersonation"
+            ]
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Invariants of the engine: exhaustive over the packed domain where the domain is finite,
+//! proptest where it is not (hop chains, arbitrary text and integers).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use onbehalf_core::json::{decide_str, parse_request, OwnedRequest, Value};
+use onbehalf_core::*;
+use proptest::prelude::*;
+
+const SOME_TARGETS: &[&str] = &["cifs/fs1"];
+
+/// A full request for a packed context (non-empty target lists become one target).
+fn request_for(ctx: &CallContext) -> Request<'static> {
+    Request {
+        level: ctx.level,
+        transport: ctx.transport,
+        server: ctx.server,
+        auth: ctx.auth,
+        kerberos_available: ctx.kerberos_available,
+        server_can_impersonate: ctx.server_can_impersonate,
+        delegation: Delegation {
+            client_sensitive: ctx.client_sensitive,
+            client_protected_user: ctx.client_protected_user,
+            server_trust: ctx.server_trust,
+            allowed_targets: if ctx.has_allowed_targets {
+                SOME_TARGETS
+            } else {
+                &[]
+            },
+            domain_joined: ctx.domain_joined,
+            protocol_transition: ctx.protocol_transition,
+            client_credential_guard: ctx.client_credential_guard,
+        },
+        hops: &[],
+    }
+}
+
+fn promoted(reasons: Reasons) -> bool {
+    reasons.contains(Reason::AnonymousPromotedToIdentification)
+        || reasons.contains(Reason::SchannelImpersonateOnly)
+}
+
+fn requested_or_identify(level: RequestedLevel) -> Level {
+    level.level().unwrap_or(Level::Identification)
+}
+
+#[test]
+fn packed_domain_is_enumerated_whole_and_round_trips() {
+    let all: Vec<PackedRequest> = PackedRequest::all().collect();
+    assert_eq!(all.len(), DOMAIN_SIZE);
+    for packed in &all {
+        let ctx = packed.unpack().unwrap();
+        assert_eq!(PackedRequest::pack(&ctx), *packed);
+        assert_eq!(PackedRequest::from_raw(packed.raw()), Ok(*packed));
+    }
+    // Everything outside the enumeration is refused, with a spec error code.
+    let valid: std::collections::HashSet<u32> = all.iter().map(|p| p.raw() as u32).collect();
+    for raw in 0..1u32 << REQUEST_BITS {
+        assert_eq!(
+            valid.contains(&raw),
+            decide_raw(i64::from(raw)) >= 0,
+            "raw {raw}"
+        );
+    }
+}
+
+#[test]
+fn packed_and_typed_paths_agree_and_decisions_round_trip() {
+    for packed in PackedRequest::all() {
+        let ctx = packed.unpack().unwrap();
+        let typed = decide(&request_for(&ctx)).unwrap();
+        let fast = decide_packed(packed).unwrap();
+        assert_eq!(fast.unpack(), typed, "{ctx:?}");
+        assert_eq!(
+            RawDecision::classify(decide_raw(packed.raw())),
+            RawDecision::Decision(fast)
+        );
+        // Determinism.
+        assert_eq!(decide_packed(packed).unwrap(), fast);
+    }
+}
+
+#[test]
+fn effective_never_exceeds_requested_except_documented_promotions() {
+    for packed in PackedRequest::all() {
+        let ctx = packed.unpack().unwrap();
+        let d = decide_packed(packed).unwrap().unpack();
+        if !promoted(d.reasons) {
+            assert!(
+                d.effective <= requested_or_identify(ctx.level),
+                "{ctx:?} -> {d:?}"
+            );
+        }
+        if ctx.level == RequestedLevel::Default {
+            assert!(d.reasons.contains(Reason::DefaultResolvedToIdentification));
+        }
+    }
+}
+
+#[test]
+fn reach_follows_effective_level() {
+    for packed in PackedRequest::all() {
+        let d = decide_packed(packed).unwrap().unpack();
+        let expected_none = d.effective <= Level::Identification;
+        assert_eq!(d.reach == Reach::None, expected_none, "{d:?}");
+        assert_eq!(
+            d.reach == Reach::MultiHop,
+            d.effective == Level::Delegation,
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn reach_and_level_are_monotone_in_the_requested_level() {
+    let order = [
+        RequestedLevel::Anonymous,
+        RequestedLevel::Identification,
+        RequestedLevel::Impersonation,
+        RequestedLevel::Delegation,
+    ];
+    for packed in PackedRequest::all() {
+        let ctx = packed.unpack().unwrap();
+        if ctx.level != RequestedLevel::Anonymous {
+            continue;
+        }
+        let mut previous: Option<Decision> = None;
+        for level in order {
+            let d = decide_packed(PackedRequest::pack(&CallContext { level, ..ctx }))
+                .unwrap()
+                .unpack();
+            if let Some(p) = previous {
+                assert!(d.reach >= p.reach, "{ctx:?} at {level}: {d:?} < {p:?}");
+                assert!(
+                    d.effective >= p.effective,
+                    "{ctx:?} at {level}: {d:?} < {p:?}"
+                );
+            }
+            previous = Some(d);
+        }
+    }
+}
+
+fn arb_enum<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+    proptest::sample::select(all)
+}
+
+prop_compose! {
+    fn arb_hop()(target in proptest::sample::select(&["cifs/fs1", "CIFS/FS1", "http/web", "mssql/db"][..]),
+                 auth in arb_enum(AuthService::ALL),
+                 transport in arb_enum(&Transport::ALL[1..])) -> (String, AuthService, Transport) {
+        (target.to_string(), auth, transport)
+    }
+}
+
+prop_compose! {
+    fn arb_request()(packed in proptest::sample::select(PackedRequest::all().collect::<Vec<_>>()),
+                     hops in proptest::collection::vec(arb_hop(), 0..=MAX_HOPS),
+                     targets in proptest::collection::vec(proptest::sample::select(&["cifs/fs1", "http/web"][..]), 1..3)) -> OwnedRequest {
+        let ctx = packed.unpack().unwrap();
+        let base = request_for(&ctx);
+        let mut owned = OwnedRequest::from_request(&base);
+        if ctx.has_allowed_targets {
+            owned.allowed_targets = targets.into_iter().map(String::from).collect();
+        }
+        owned.hops = hops.into_iter().map(|(target, auth, transport)| json::OwnedHop { target, auth, transport }).collect();
+        owned
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hop_chains_obey_the_chain_invariants(req in arb_request()) {
+        req.with_request(|r| {
+            let d = decide(r).unwrap();
+            let hop_free = decide_packed(PackedRequest::pack(&r.context())).unwrap().unpack();
+            prop_assert_eq!((d.effective, d.reach, d.reasons), (hop_free.effective, hop_free.reach, hop_free.reasons));
+            prop_assert_eq!(d.hops().len(), r.hops.len());
+            let mut denied = false;
+            let mut allowed_count = 0;
+            for (outcome, hop) in d.hops().iter().zip(r.hops) {
+                prop_assert_eq!(outcome.target, hop.target);
+                prop_assert_eq!(outcome.allowed(), outcome.identity() == Identity::Client);
+                if denied {
+                    prop_assert_eq!(outcome.reason, HopReason::ChainBroken);
+                }
+                if !outcome.allowed() { denied = true; } else { allowed_count += 1; }
+            }
+            // Reach bounds how many boundaries the identity crosses.
+            let bound = match d.reach { Reach::None | Reach::Local => 0, Reach::Network => 1, Reach::MultiHop => usize::MAX };
+            prop_assert!(allowed_count <= bound, "{} allowed hops with reach {}", allowed_count, d.reach);
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn canonical_json_round_trips(req in arb_request()) {
+        let text = req.to_value().to_string();
+        prop_assert_eq!(parse_request(&text).unwrap(), req);
+    }
+
+    #[test]
+    fn decide_str_never_panics_and_always_answers_json(text in ".{0,200}") {
+        let out = decide_str(&text);
+        let v = Value::parse(&out).unwrap();
+        prop_assert!(v.get("error").is_some() || v.get("effective").is_some());
+    }
+
+    #[test]
+    fn decide_str_on_json_shaped_noise(text in r#"[\[\]{}":,a-z0-9_ \-]{0,120}"#) {
+        let v = Value::parse(&decide_str(&text)).unwrap();
+        prop_assert!(v.get("error").is_some() || v.get("effective").is_some());
+    }
+
+    #[test]
+    fn decide_raw_is_total(raw in any::<i64>()) {
+        let out = decide_raw(raw);
+        prop_assert!(!matches!(RawDecision::classify(out), RawDecision::Malformed));
+    }
+}

@@ -1,0 +1,154 @@
+//! The `onbehalf` binary as a user runs it: JSON Lines in, one JSON line out per input line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn onbehalf(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onbehalf"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn every_worked_example_passes_through_the_cli() {
+    let cases: Vec<Value> =
+        serde_json::from_str(include_str!("../../core/tests/worked_examples.json")).unwrap();
+    let input: String = cases
+        .iter()
+        .map(|c| format!("{}\n", c["request"]))
+        .collect();
+    let (code, stdout, _) = onbehalf(&["decide"], input.as_bytes());
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), cases.len());
+    for (case, line) in cases.iter().zip(lines) {
+        let got: Value = serde_json::from_str(line).unwrap();
+        match case["expect"].get("error") {
+            Some(e) => assert_eq!(got["error"]["code"], e["code"], "{}", case["id"]),
+            None => assert_eq!(got, case["expect"], "{}", case["id"]),
+        }
+    }
+}
+
+#[test]
+fn garbage_yields_one_error_line_each_and_the_stream_goes_on() {
+    let mut input: Vec<u8> = b"{\n[]\n{\"level\":7}\n".to_vec();
+    input.extend(std::iter::repeat_n(b'a', 1 << 20));
+    input.extend(b"\n\xc3\x28\n\n");
+    input.extend(std::iter::repeat_n(b' ', 5 << 20)); // over the line limit
+    input.extend(b"\n{\"level\":\"impersonation\",\"transport\":\"ncalrpc\"}\n");
+    let (code, stdout, _) = onbehalf(&["decide"], &input);
+    assert_eq!(code, 0);
+    let got: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let codes: Vec<&str> = got[..6]
+        .iter()
+        .map(|v| v["error"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid-json",
+            "invalid-request",
+            "invalid-type",
+            "invalid-json",
+            "invalid-json",
+            "invalid-json"
+        ]
+    );
+    assert_eq!(got[6]["reach"], "network");
+    assert_eq!(got.len(), 7);
+}
+
+#[test]
+fn decide_takes_one_request_as_an_argument() {
+    let (code, stdout, _) = onbehalf(&["decide", r#"{"level":"default"}"#], b"");
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.trim(),
+        r#"{"effective":"identification","reach":"none","reasons":["default-resolved-to-identification"],"hops":[]}"#
+    );
+}
+
+#[test]
+fn explain_shows_steps_rules_and_sources() {
+    let (code, stdout, _) = onbehalf(
+        &[
+            "explain",
+            r#"{"level":"delegation","kerberos_available":false,"delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/fs1"}]}"#,
+        ],
+        b"",
+    );
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("Effective level: impersonation"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("step 3     negotiate-fell-back-to-ntlm (info)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("step 8/D1  ntlm-cannot-delegate-remotely (downgrade)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("source: S1, S5, S8, S20"), "{stdout}");
+    assert!(stdout.contains("1. cifs/fs1 (auth kerberos, ncacn_ip_tcp): denied, arrives as NT AUTHORITY\\ANONYMOUS LOGON"), "{stdout}");
+
+    let (code, stdout, _) = onbehalf(
+        &["explain", "--json"],
+        b"{\"level\":\"impersonation\",\"transport\":\"ncalrpc\"}\n",
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["steps"][0]["code"], "local-server-one-network-hop");
+    assert_eq!(v["resolved_auth"], "kerberos");
+}
+
+#[test]
+fn explain_reports_bad_input_on_stderr_with_exit_2() {
+    let (code, stdout, stderr) = onbehalf(&["explain", r#"{"level":"superuser"}"#], b"");
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("unknown-level") && stderr.contains("anonymous, identification"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn table_covers_the_packed_domain() {
+    let (code, stdout, _) = onbehalf(&["table"], b"");
+    assert_eq!(code, 0);
+    assert_eq!(stdout.lines().count(), 1 + onbehalf_core::DOMAIN_SIZE);
+    assert!(stdout
+        .lines()
+        .any(|l| l.ends_with(",delegation,multi-hop,protocol-transition-used")));
+}
