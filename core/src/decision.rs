@@ -50,6 +50,20 @@ impl<'a> Decision<'a> {
         }
     }
 
+    /// A decision with the given hop outcomes; `None` if there are more than [`MAX_HOPS`].
+    #[must_use]
+    pub fn with_hops(
+        effective: Level,
+        reach: Reach,
+        reasons: Reasons,
+        hops: &[HopOutcome<'a>],
+    ) -> Option<Decision<'a>> {
+        let mut decision = Decision::new(effective, reach, reasons);
+        hops.iter()
+            .all(|h| decision.push_hop(*h))
+            .then_some(decision)
+    }
+
     /// One outcome per requested hop, in request order.
     #[must_use]
     pub fn hops(&self) -> &[HopOutcome<'a>] {

@@ -1,0 +1,423 @@
+//! The wasmtime policy host: exhaustive agreement with the native core, hostile modules,
+//! hot reload under load, and somebody else's (stricter) policy.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use onbehalf_core::json::{decision_to_value, parse_request, Value};
+use onbehalf_core::*;
+use onbehalf_host::policy::{
+    Fault, Limits, LoadError, PolicyHost, Verdict, DEFAULT_MODULE, POLICY_MODULE_FAULT,
+};
+
+const STRICT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_STRICT_MODULE"));
+
+fn native(p: PackedRequest) -> PackedDecision {
+    decide_packed(p).unwrap()
+}
+
+fn default_host() -> PolicyHost {
+    PolicyHost::with_default_module(Limits::default()).unwrap()
+}
+
+#[test]
+fn embedded_module_agrees_with_native_core_on_the_whole_domain() {
+    let host = default_host();
+    let mut worker = host.worker();
+    let mut n = 0;
+    for p in PackedRequest::all() {
+        assert_eq!(
+            worker.decide_packed(p),
+            Verdict::Decided(native(p)),
+            "{:?}",
+            p.unpack()
+        );
+        n += 1;
+    }
+    assert_eq!(n, DOMAIN_SIZE);
+    assert_eq!(host.stats().total_faults(), 0);
+}
+
+#[test]
+fn decide_batch_agrees_with_native_core_on_the_whole_domain() {
+    let host = default_host();
+    let mut worker = host.worker();
+    let all: Vec<PackedRequest> = PackedRequest::all().collect();
+    for chunk in all.chunks(1024) {
+        let got = worker.decide_batch(chunk);
+        let want: Vec<Verdict> = chunk.iter().map(|p| Verdict::Decided(native(*p))).collect();
+        assert_eq!(got, want);
+    }
+    // Invalid requests in a batch are answered by the host, the rest by the module.
+    let bad = PackedRequest::from_raw(7).unwrap(); // level 7
+    let good = all[0];
+    assert_eq!(
+        worker.decide_batch(&[bad, good]),
+        [
+            Verdict::Invalid(ErrorCode::UnknownLevel),
+            Verdict::Decided(native(good))
+        ]
+    );
+}
+
+#[test]
+fn json_requests_with_hops_go_through_the_module_and_match_the_spec() {
+    let host = default_host();
+    let mut worker = host.worker();
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../../core/tests/worked_examples.json")).unwrap();
+    for case in cases.iter().filter(|c| c["expect"].get("error").is_none()) {
+        let request = parse_request(&case["request"].to_string()).unwrap();
+        let got = worker.decide_request(&request).unwrap();
+        let got: serde_json::Value = serde_json::from_str(&got.to_string()).unwrap();
+        assert_eq!(got, case["expect"], "{}", case["id"]);
+    }
+}
+
+/// A minimal ABI v1 module in WAT whose `decide` misbehaves (runs `bad`) only for
+/// delegation requests, so it passes the load-time smoke decision; `explain` runs
+/// `bad_explain`.
+fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
+    let ok = native(PackedRequest::pack(
+        &Request::new(RequestedLevel::Impersonation).context(),
+    ))
+    .raw();
+    wat::parse_str(format!(
+        r#"(module
+          (memory (export "memory") 1)
+          (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+          (func $decide (export "decide") (param i64) (result i64)
+            (if (i64.eq (i64.and (local.get 0) (i64.const 7)) (i64.const 4)) (then {bad}))
+            i64.const {ok})
+          (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
+            (local $i i32)
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $next)))
+            (local.get $n))
+          (func (export "alloc") (param i32) (result i32) i32.const 1024)
+          (func (export "dealloc") (param i32 i32))
+          (func (export "explain") (param i32 i32) (result i64) {bad_explain} i64.const 0))"#
+    ))
+    .unwrap()
+}
+
+fn hostile(bad: &str) -> Vec<u8> {
+    hostile_with(bad, "unreachable")
+}
+
+fn delegation() -> PackedRequest {
+    PackedRequest::pack(&Request::new(RequestedLevel::Delegation).context())
+}
+
+fn impersonation() -> PackedRequest {
+    PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context())
+}
+
+fn small_limits() -> Limits {
+    Limits {
+        max_memory_bytes: 4 << 20,
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn hostile_modules_fail_closed_at_call_time_and_the_host_keeps_answering() {
+    let cases = [
+        ("(loop $l (br $l))", Fault::OutOfFuel),
+        (
+            "(loop $l (drop (memory.grow (i32.const 16))) (br $l))",
+            Fault::MemoryLimit,
+        ),
+        ("unreachable", Fault::Trap),
+        (
+            "(drop (i32.div_u (i32.const 1) (i32.const 0)))",
+            Fault::Trap,
+        ),
+        ("(drop (i64.load (i32.const 1000000)))", Fault::Trap),
+        ("(return (i64.const -1000))", Fault::MalformedAnswer),
+        (
+            "(return (i64.const 0x7fffffffffff))",
+            Fault::MalformedAnswer,
+        ),
+        ("(return (i64.const -1))", Fault::MalformedAnswer), // an error code for a valid request
+        ("(return_call $decide (local.get 0))", Fault::OutOfFuel), // endless tail recursion
+    ];
+    for (bad, fault) in cases {
+        let host = PolicyHost::from_bytes(&hostile(bad), "hostile", small_limits()).unwrap();
+        let mut worker = host.worker();
+        assert_eq!(
+            worker.decide_packed(delegation()),
+            Verdict::Fault(fault),
+            "{bad}"
+        );
+        // The same worker answers the next (harmless) request.
+        assert!(
+            matches!(worker.decide_packed(impersonation()), Verdict::Decided(_)),
+            "{bad}"
+        );
+        assert_eq!(
+            worker.decide_batch(&[delegation(), impersonation()])[0],
+            Verdict::Fault(fault),
+            "{bad}"
+        );
+        assert_eq!(host.stats().total_faults(), 2, "{bad}");
+    }
+}
+
+#[test]
+fn stack_exhaustion_fails_closed() {
+    let wasm = hostile("(return (i64.add (call $decide (local.get 0)) (i64.const 1)))");
+    let host = PolicyHost::from_bytes(&wasm, "recursion", small_limits()).unwrap();
+    let mut worker = host.worker();
+    assert_eq!(
+        worker.decide_packed(delegation()),
+        Verdict::Fault(Fault::StackOverflow)
+    );
+    assert!(matches!(
+        worker.decide_packed(impersonation()),
+        Verdict::Decided(_)
+    ));
+}
+
+#[test]
+fn json_path_faults_give_the_fail_closed_decision_for_every_hop() {
+    let host = PolicyHost::from_bytes(&hostile("unreachable"), "trap", small_limits()).unwrap();
+    let mut worker = host.worker();
+    let request = parse_request(
+        r#"{"level":"delegation","delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/a"},{"target":"cifs/b"}]}"#,
+    )
+    .unwrap();
+    let (answer, fault) = worker.decide_request(&request).unwrap_err();
+    assert_eq!(fault, Fault::Trap);
+    assert_eq!(
+        answer.to_string(),
+        format!(
+            r#"{{"effective":"anonymous","reach":"none","reasons":["{f}"],"hops":[{{"target":"cifs/a","allowed":false,"as":"anonymous","reason":"{f}"}},{{"target":"cifs/b","allowed":false,"as":"anonymous","reason":"{f}"}}]}}"#,
+            f = POLICY_MODULE_FAULT
+        )
+    );
+    // A module whose explain "answers" outside its memory is malformed, not a crash.
+    let host = PolicyHost::from_bytes(
+        &hostile_with("", "(return (i64.const 0x7fff000000000010))"),
+        "oob",
+        small_limits(),
+    )
+    .unwrap();
+    let (_, fault) = host.worker().decide_request(&request).unwrap_err();
+    assert_eq!(fault, Fault::MalformedAnswer);
+}
+
+fn wat(text: &str) -> Vec<u8> {
+    wat::parse_str(text).unwrap()
+}
+
+const GOOD_REST: &str = r#"
+  (func (export "decide_batch") (param i32 i32 i32) (result i32) local.get 2)
+  (func (export "alloc") (param i32) (result i32) i32.const 1024)
+  (func (export "dealloc") (param i32 i32))
+  (func (export "explain") (param i32 i32) (result i64) i64.const 0)"#;
+
+#[test]
+fn broken_modules_are_refused_at_load_with_a_named_error() {
+    let limits = Limits::default();
+    let load = |bytes: &[u8]| PolicyHost::from_bytes(bytes, "test", limits).err().unwrap();
+
+    assert!(matches!(load(b"\0asm garbage"), LoadError::Invalid(_)));
+    assert!(matches!(load(b"not wasm at all"), LoadError::Invalid(_)));
+    let e = load(&wat(&format!(
+        r#"(module (memory (export "memory") 1)
+           (func (export "onbehalf_abi_version") (result i32) i32.const 2)
+           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+    )));
+    assert!(matches!(e, LoadError::AbiVersion { found: 2 }), "{e}");
+    let e = load(&wat(r#"(module (memory (export "memory") 1)
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i64) (result i64) i64.const 0))"#));
+    assert!(matches!(e, LoadError::MissingExport("decide_batch")), "{e}");
+    let e = load(&wat(&format!(
+        r#"(module (memory (export "memory") 1)
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i32) (result i64) i64.const 0) {GOOD_REST})"#
+    )));
+    assert!(
+        matches!(
+            &e,
+            LoadError::WrongSignature {
+                export: "decide",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy module export `decide` is (i32) -> (i64); policy ABI v1 requires (i64) -> (i64)"
+    );
+    let e = load(&wat(&format!(
+        r#"(module (import "env" "clock" (func))
+           (memory (export "memory") 1)
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+    )));
+    assert!(
+        matches!(&e, LoadError::Import { module, name } if module == "env" && name == "clock"),
+        "{e}"
+    );
+    let e = load(&wat(&format!(
+        r#"(module
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+    )));
+    assert!(matches!(e, LoadError::MissingExport("memory")), "{e}");
+    // A start function that never ends is stopped by fuel at load.
+    let e = load(&wat(&format!(
+        r#"(module (memory (export "memory") 1) (start $s) (func $s (loop $l (br $l)))
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+    )));
+    assert!(matches!(e, LoadError::Instantiate(_)), "{e}");
+    // A module that answers the smoke request with garbage.
+    let e = load(&wat(&format!(
+        r#"(module (memory (export "memory") 1)
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i64) (result i64) i64.const -99) {GOOD_REST})"#
+    )));
+    assert!(matches!(e, LoadError::SmokeTest { found: -99, .. }), "{e}");
+    let e = PolicyHost::from_bytes(
+        DEFAULT_MODULE,
+        "x",
+        Limits {
+            max_module_bytes: 1000,
+            ..limits
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(e, LoadError::TooLarge { .. }), "{e}");
+}
+
+#[test]
+fn a_refused_reload_keeps_the_old_module() {
+    let host = default_host();
+    let mut worker = host.worker();
+    assert!(host.reload(b"garbage", "bad").is_err());
+    assert_eq!(host.info().generation, 1);
+    assert_eq!(host.info().source, "embedded default");
+    assert_eq!(
+        worker.decide_packed(delegation()),
+        Verdict::Decided(native(delegation()))
+    );
+    assert_eq!(host.stats().reload_failures.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn hot_reload_100_times_under_concurrent_load_drops_nothing() {
+    let host = default_host();
+    let all: Arc<Vec<PackedRequest>> = Arc::new(PackedRequest::all().step_by(37).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (host, all, stop, answered) =
+                (host.clone(), all.clone(), stop.clone(), answered.clone());
+            std::thread::spawn(move || {
+                let mut worker = host.worker();
+                let mut i = c;
+                let mut wrong = 0;
+                while !stop.load(Ordering::Relaxed) || i < 5_000 {
+                    let p = all[i % all.len()];
+                    let ok = if i % 10 == 0 {
+                        worker.decide_batch(&[p, p]) == [Verdict::Decided(native(p)); 2]
+                    } else {
+                        worker.decide_packed(p) == Verdict::Decided(native(p))
+                    };
+                    wrong += usize::from(!ok);
+                    answered.fetch_add(1, Ordering::Relaxed);
+                    i += 4;
+                }
+                wrong
+            })
+        })
+        .collect();
+    for n in 0..100 {
+        host.reload(DEFAULT_MODULE, &format!("reload {n}")).unwrap();
+        std::thread::yield_now();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let wrong: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    assert_eq!(wrong, 0);
+    assert!(answered.load(Ordering::Relaxed) >= 4 * 1250);
+    assert_eq!(host.info().generation, 101);
+    assert_eq!(host.stats().total_faults(), 0);
+}
+
+#[test]
+fn strict_policy_changes_exactly_the_verdicts_it_is_meant_to() {
+    let host = PolicyHost::from_bytes(STRICT_MODULE, "strict", Limits::default()).unwrap();
+    let mut worker = host.worker();
+    let (mut changed, mut multi_hop) = (0, 0);
+    for p in PackedRequest::all() {
+        let ctx = p.unpack().unwrap();
+        let Verdict::Decided(strict) = worker.decide_packed(p) else {
+            panic!("fault on {ctx:?}")
+        };
+        let strict = strict.unpack();
+        let reference = native(p).unpack();
+        multi_hop += usize::from(reference.reach == Reach::MultiHop);
+        assert_ne!(strict.reach, Reach::MultiHop);
+        if ctx.server_trust != ServerTrust::Unconstrained && reference.reach != Reach::MultiHop {
+            assert_eq!(strict, reference, "{ctx:?}"); // untouched
+        } else {
+            let trust = match ctx.server_trust {
+                ServerTrust::Unconstrained => ServerTrust::None,
+                other => other,
+            };
+            let mut expected = native(PackedRequest::pack(&CallContext {
+                server_trust: trust,
+                ..ctx
+            }))
+            .unpack();
+            if expected.reach == Reach::MultiHop {
+                expected.reach = Reach::Network;
+            }
+            assert_eq!(strict, expected, "{ctx:?}");
+            changed += usize::from(strict != reference);
+        }
+    }
+    // Every multi-hop verdict changes, plus the unconstrained ones that were not multi-hop.
+    assert!(
+        multi_hop > 0 && changed > multi_hop,
+        "{changed} changed, {multi_hop} multi-hop"
+    );
+
+    // Through JSON with hops: W16 (unconstrained) loses delegation; W15 (KCD) keeps one hop.
+    let w16 = parse_request(r#"{"level":"delegation","auth":"kerberos","delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/fs1"},{"target":"http/web2"}]}"#).unwrap();
+    let got = worker.decide_request(&w16).unwrap().to_string();
+    assert_eq!(
+        got,
+        r#"{"effective":"impersonation","reach":"local","reasons":["server-not-trusted-for-delegation"],"hops":[{"target":"cifs/fs1","allowed":false,"as":"anonymous","reason":"hop-no-credentials"},{"target":"http/web2","allowed":false,"as":"anonymous","reason":"hop-chain-broken"}]}"#
+    );
+    let kcd = parse_request(r#"{"level":"delegation","delegation":{"server_trust":"constrained","allowed_targets":["cifs/a","cifs/b"]},"hops":[{"target":"cifs/a"},{"target":"cifs/b"}]}"#).unwrap();
+    let got = worker.decide_request(&kcd).unwrap();
+    let reference = kcd.with_request(|r| decision_to_value(&decide(r).unwrap()));
+    assert_eq!(
+        reference.get("reach"),
+        Some(&Value::String("multi-hop".into()))
+    );
+    assert_eq!(
+        got.to_string(),
+        r#"{"effective":"delegation","reach":"network","reasons":[],"hops":[{"target":"cifs/a","allowed":true,"as":"client","reason":"hop-constrained-target-allowed"},{"target":"cifs/b","allowed":false,"as":"anonymous","reason":"hop-no-credentials"}]}"#
+    );
+}
