@@ -3,12 +3,16 @@
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
-use onbehalf_core::json::{decide_str, error_to_value, explain_value, parse_request, Value};
+use onbehalf_core::json::{decide_str, error_to_value, explain_value, parse_request, request_from_value, Value};
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
+use onbehalf_host::policy::{Limits, PolicyHost, Worker};
 
 mod explain;
 mod lines;
+mod serve;
 mod table;
 
 use lines::{next_line, Line, MAX_LINE};
@@ -29,6 +33,10 @@ enum Command {
     Decide {
         /// A request as JSON (reads stdin when absent).
         request: Option<String>,
+        /// Decide through this wasm policy module (in the sandboxed host) instead of the
+        /// native core.
+        #[arg(long, value_name = "FILE")]
+        module: Option<PathBuf>,
     },
     /// Explain one request: the decision, each step that fired with its rule and source, each hop.
     Explain {
@@ -38,6 +46,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve decisions over HTTP through the policy-module host (127.0.0.1 by default).
+    Serve(serve::ServeArgs),
     /// Print the decision for every request of the packed domain (no hops).
     Table {
         /// Output format.
@@ -71,17 +81,30 @@ fn line_text(line: &Line) -> Result<Option<&str>, RequestError> {
     }
 }
 
-/// One input line → one output line (the decision or an error object); blank lines → none.
-fn decide_line(line: &Line) -> Option<String> {
-    match line_text(line) {
-        Ok(text) => text.map(decide_str),
-        Err(e) => Some(error_to_value(&e).to_string()),
+/// Decides one request text through a policy module: validated natively (the spec's
+/// errors), decided by the module, fail-closed on a module fault.
+fn decide_with_module(worker: &mut Worker, text: &str) -> String {
+    let request = Value::parse(text).and_then(|v| request_from_value(&v));
+    match request {
+        Err(e) => error_to_value(&e).to_string(),
+        Ok(r) => match worker.decide_request(&r) {
+            Ok(answer) | Err((answer, _)) => answer.to_string(),
+        },
     }
 }
 
-fn decide_stream(input: &mut impl BufRead, out: &mut impl Write) -> io::Result<()> {
+/// One input line → one output line (the decision or an error object); blank lines → none.
+fn decide_line(line: &Line, worker: Option<&mut Worker>) -> Option<String> {
+    match (line_text(line), worker) {
+        (Ok(text), Some(w)) => text.map(|t| decide_with_module(w, t)),
+        (Ok(text), None) => text.map(decide_str),
+        (Err(e), _) => Some(error_to_value(&e).to_string()),
+    }
+}
+
+fn decide_stream(input: &mut impl BufRead, out: &mut impl Write, mut worker: Option<Worker>) -> io::Result<()> {
     while let Some(line) = next_line(input)? {
-        if let Some(answer) = decide_line(&line) {
+        if let Some(answer) = decide_line(&line, worker.as_mut()) {
             writeln!(out, "{answer}")?;
             out.flush()?;
         }
@@ -102,14 +125,27 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match cli.command {
-        Command::Decide {
-            request: Some(text),
-        } => {
-            writeln!(out, "{}", decide_str(&text))?;
+        Command::Decide { request, module } => {
+            let mut worker = match module {
+                None => None,
+                Some(path) => match PolicyHost::from_file(&path, Limits::default()) {
+                    Ok(host) => Some(host.worker()),
+                    Err(e) => {
+                        eprintln!("onbehalf decide: {e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                },
+            };
+            match request {
+                Some(text) => {
+                    if let Some(answer) = decide_line(&Line::Text(text.into_bytes()), worker.as_mut()) {
+                        writeln!(out, "{answer}")?;
+                    }
+                }
+                None => decide_stream(&mut io::stdin().lock(), &mut out, worker)?,
+            }
         }
-        Command::Decide { request: None } => {
-            decide_stream(&mut io::stdin().lock(), &mut out)?;
-        }
+        Command::Serve(args) => return serve::run(args),
         Command::Explain { request, json } => {
             let text = read_one(request)?;
             if json {
@@ -161,7 +197,7 @@ mod tests {
         input.extend(std::iter::repeat_n(b'x', 1_000_000));
         input.extend(b"\n\xff\xfe{}\n{\"level\":\"delegate\"}");
         let mut out = Vec::new();
-        decide_stream(&mut io::Cursor::new(input), &mut out).unwrap();
+        decide_stream(&mut io::Cursor::new(input), &mut out, None).unwrap();
         let text = String::from_utf8(out).unwrap();
         let codes: Vec<String> = text
             .lines()

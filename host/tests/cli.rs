@@ -152,3 +152,47 @@ fn table_covers_the_packed_domain() {
         .lines()
         .any(|l| l.ends_with(",delegation,multi-hop,protocol-transition-used")));
 }
+
+#[test]
+fn decide_through_a_policy_module() {
+    let strict = env!("ONBEHALF_STRICT_MODULE");
+    let input = "{\"level\":\"delegation\",\"delegation\":{\"server_trust\":\"unconstrained\"}}\n{\"level\":7}\n";
+    let (code, stdout, _) = onbehalf(&["decide", "--module", strict], input.as_bytes());
+    assert_eq!(code, 0);
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["reasons"][0], "server-not-trusted-for-delegation");
+    assert_eq!(lines[1]["error"]["code"], "invalid-type");
+    let (code, _, stderr) = onbehalf(&["decide", "--module", "/nonexistent.wasm"], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read policy module /nonexistent.wasm"), "{stderr}");
+}
+
+#[test]
+fn serve_with_no_arguments_listens_on_loopback_and_answers() {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onbehalf"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains("policy: embedded default"), "{first}");
+    let addr = first.split("http://").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let body = r#"{"level":"impersonation","transport":"ncalrpc","hops":[{"target":"cifs/fs1"},{"target":"mssql/db1"}]}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/decide HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.ends_with(r#""reason":"hop-no-credentials"}]}"#), "{reply}");
+}

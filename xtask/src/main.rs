@@ -1,7 +1,7 @@
 //! `cargo xtask <command>`: the project's build and test automation (no shell scripts).
 //!
 //! - `cargo xtask test`  — everything CI checks: format, clippy, all tests, the no_std wasm build.
-//! - `cargo xtask serve` — build and run the main job.
+//! - `cargo xtask serve` — build (release) and run the HTTP server on 127.0.0.1:8080.
 
 use std::process::{Command, ExitCode};
 
@@ -57,8 +57,11 @@ fn test() -> Result {
     Ok(())
 }
 
+/// Builds the release binary (with the embedded policy module) and runs `onbehalf serve`;
+/// extra arguments go to `serve` (e.g. `--addr 127.0.0.1:9000 --module my.wasm`).
 fn serve(extra: &[String]) -> Result {
-    let mut args = vec!["run", "--release", "-p", "onbehalf-host", "--", "decide"];
+    ensure_wasm_target()?;
+    let mut args = vec!["run", "--release", "-p", "onbehalf-host", "--", "serve"];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
 }

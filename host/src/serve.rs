@@ -1,0 +1,112 @@
+//! `onbehalf serve`: options, start-up, optional file watch, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use onbehalf_host::policy::{Limits, PolicyHost};
+use onbehalf_host::server::{serve, AppState, ServerConfig};
+
+/// Options of `onbehalf serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Policy module to load instead of the embedded default.
+    #[arg(long, value_name = "FILE")]
+    module: Option<PathBuf>,
+    /// Reload the module when its file changes (needs --module).
+    #[arg(long, requires = "module")]
+    watch: bool,
+    /// File holding the admin token that enables `POST /v1/policy` (or set ONBEHALF_ADMIN_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// Directory of the web explainer's static files, served at `/`.
+    #[arg(long, value_name = "DIR")]
+    web: Option<PathBuf>,
+    /// Largest request body on the decision routes, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    body_limit: usize,
+}
+
+fn admin_token(args: &ServeArgs) -> Result<Option<String>, String> {
+    let token = match &args.admin_token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read admin token file {}: {e}", path.display()))?
+                .trim()
+                .to_owned(),
+        ),
+        None => std::env::var("ONBEHALF_ADMIN_TOKEN").ok(),
+    };
+    match token {
+        Some(t) if t.len() < 16 => Err("the admin token must be at least 16 characters".into()),
+        other => Ok(other),
+    }
+}
+
+/// Polls the module file and reloads it when its size or modification time changes.
+fn watch(host: PolicyHost, path: PathBuf) {
+    let stamp = |p: &PathBuf| std::fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()));
+    let mut last = stamp(&path);
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = stamp(&path);
+        if now != last && now.is_some() {
+            last = now;
+            match host.reload_file(&path) {
+                Ok(info) => eprintln!("onbehalf: reloaded {} (generation {})", info.source, info.generation),
+                Err(e) => eprintln!("onbehalf: reload refused, keeping the current policy: {e}"),
+            }
+        }
+    });
+}
+
+/// Runs the server until Ctrl-C.
+pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
+    let fail = |message: String| {
+        eprintln!("onbehalf serve: {message}");
+        Ok(ExitCode::from(2))
+    };
+    let token = match admin_token(&args) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let host = match &args.module {
+        Some(path) => PolicyHost::from_file(path, Limits::default()),
+        None => PolicyHost::with_default_module(Limits::default()),
+    };
+    let host = match host {
+        Ok(h) => h,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let (true, Some(path)) = (args.watch, args.module.clone()) {
+        watch(host.clone(), path);
+    }
+    let config = ServerConfig {
+        body_limit: args.body_limit,
+        admin_token: token,
+        web_dir: args.web.clone(),
+        ..ServerConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        let info = host.info();
+        let admin = if config.admin_token.is_some() { "enabled" } else { "disabled" };
+        println!(
+            "onbehalf: serving on http://{} (policy: {}, generation {}; policy upload {admin})",
+            listener.local_addr()?,
+            info.source,
+            info.generation
+        );
+        let state = AppState::new(host, config);
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        serve(listener, state, shutdown).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
