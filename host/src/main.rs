@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use onbehalf_core::json::{decide_str, error_to_value, explain_value, parse_request, request_from_value, Value};
+use onbehalf_core::json::{
+    decide_str, error_to_value, explain_value, parse_request, request_from_value, Value,
+};
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use onbehalf_host::policy::{Limits, PolicyHost, Worker};
 
@@ -102,7 +104,11 @@ fn decide_line(line: &Line, worker: Option<&mut Worker>) -> Option<String> {
     }
 }
 
-fn decide_stream(input: &mut impl BufRead, out: &mut impl Write, mut worker: Option<Worker>) -> io::Result<()> {
+fn decide_stream(
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+    mut worker: Option<Worker>,
+) -> io::Result<()> {
     while let Some(line) = next_line(input)? {
         if let Some(answer) = decide_line(&line, worker.as_mut()) {
             writeln!(out, "{answer}")?;
@@ -138,7 +144,9 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
             };
             match request {
                 Some(text) => {
-                    if let Some(answer) = decide_line(&Line::Text(text.into_bytes()), worker.as_mut()) {
+                    if let Some(answer) =
+                        decide_line(&Line::Text(text.into_bytes()), worker.as_mut())
+                    {
                         writeln!(out, "{answer}")?;
                     }
                 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::policy::{Fault, PolicyHost};
 
 /// Histogram bucket upper bounds, in seconds.
-const BUCKETS: [f64; 11] = [0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 1.0];
+const BUCKETS: [f64; 11] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 1.0,
+];
 /// Status codes counted individually (others count as "other").
 const STATUSES: [u16; 8] = [200, 400, 401, 403, 404, 413, 415, 422];
 
@@ -24,7 +26,10 @@ pub struct Metrics {
 impl Metrics {
     /// Counts one response.
     pub fn count_status(&self, status: u16) {
-        let index = STATUSES.iter().position(|s| *s == status).unwrap_or(STATUSES.len());
+        let index = STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(STATUSES.len());
         if let Some(c) = self.statuses.get(index) {
             c.fetch_add(1, Ordering::Relaxed);
         }
@@ -50,36 +55,82 @@ impl Metrics {
         let stats = host.stats();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         // Writing to a String cannot fail.
-        let _ = writeln!(out, "# HELP onbehalf_decisions_total Decisions asked of the policy module.");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_decisions_total Decisions asked of the policy module."
+        );
         let _ = writeln!(out, "# TYPE onbehalf_decisions_total counter");
         let _ = writeln!(out, "onbehalf_decisions_total {}", get(&stats.decisions));
-        let _ = writeln!(out, "# HELP onbehalf_policy_faults_total Policy-module faults, answered fail-closed.");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_policy_faults_total Policy-module faults, answered fail-closed."
+        );
         let _ = writeln!(out, "# TYPE onbehalf_policy_faults_total counter");
         for (fault, counter) in Fault::ALL.iter().zip(&stats.faults) {
-            let _ = writeln!(out, "onbehalf_policy_faults_total{{kind=\"{}\"}} {}", fault.name(), get(counter));
+            let _ = writeln!(
+                out,
+                "onbehalf_policy_faults_total{{kind=\"{}\"}} {}",
+                fault.name(),
+                get(counter)
+            );
         }
-        let _ = writeln!(out, "# HELP onbehalf_policy_reloads_total Policy reloads, by result.");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_policy_reloads_total Policy reloads, by result."
+        );
         let _ = writeln!(out, "# TYPE onbehalf_policy_reloads_total counter");
-        let _ = writeln!(out, "onbehalf_policy_reloads_total{{result=\"ok\"}} {}", get(&stats.reloads));
-        let _ = writeln!(out, "onbehalf_policy_reloads_total{{result=\"refused\"}} {}", get(&stats.reload_failures));
-        let _ = writeln!(out, "# HELP onbehalf_policy_generation Generation of the loaded policy module.");
+        let _ = writeln!(
+            out,
+            "onbehalf_policy_reloads_total{{result=\"ok\"}} {}",
+            get(&stats.reloads)
+        );
+        let _ = writeln!(
+            out,
+            "onbehalf_policy_reloads_total{{result=\"refused\"}} {}",
+            get(&stats.reload_failures)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_policy_generation Generation of the loaded policy module."
+        );
         let _ = writeln!(out, "# TYPE onbehalf_policy_generation gauge");
         let _ = writeln!(out, "onbehalf_policy_generation {}", host.info().generation);
-        let _ = writeln!(out, "# HELP onbehalf_http_responses_total HTTP responses, by status.");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_http_responses_total HTTP responses, by status."
+        );
         let _ = writeln!(out, "# TYPE onbehalf_http_responses_total counter");
         for (status, counter) in STATUSES.iter().zip(&self.statuses) {
-            let _ = writeln!(out, "onbehalf_http_responses_total{{status=\"{status}\"}} {}", get(counter));
+            let _ = writeln!(
+                out,
+                "onbehalf_http_responses_total{{status=\"{status}\"}} {}",
+                get(counter)
+            );
         }
         if let Some(other) = self.statuses.last() {
-            let _ = writeln!(out, "onbehalf_http_responses_total{{status=\"other\"}} {}", get(other));
+            let _ = writeln!(
+                out,
+                "onbehalf_http_responses_total{{status=\"other\"}} {}",
+                get(other)
+            );
         }
-        let _ = writeln!(out, "# HELP onbehalf_request_duration_seconds Latency of /v1/decide and /v1/explain.");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_request_duration_seconds Latency of /v1/decide and /v1/explain."
+        );
         let _ = writeln!(out, "# TYPE onbehalf_request_duration_seconds histogram");
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            let _ = writeln!(out, "onbehalf_request_duration_seconds_bucket{{le=\"{bound}\"}} {}", get(bucket));
+            let _ = writeln!(
+                out,
+                "onbehalf_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                get(bucket)
+            );
         }
         let count = get(&self.latency_count);
-        let _ = writeln!(out, "onbehalf_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "onbehalf_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
         let sum = get(&self.latency_sum_nanos) as f64 / 1e9;
         let _ = writeln!(out, "onbehalf_request_duration_seconds_sum {sum}");
         let _ = writeln!(out, "onbehalf_request_duration_seconds_count {count}");

@@ -49,7 +49,11 @@ fn admin_token(args: &ServeArgs) -> Result<Option<String>, String> {
 
 /// Polls the module file and reloads it when its size or modification time changes.
 fn watch(host: PolicyHost, path: PathBuf) {
-    let stamp = |p: &PathBuf| std::fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()));
+    let stamp = |p: &PathBuf| {
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
     let mut last = stamp(&path);
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_millis(500));
@@ -57,7 +61,10 @@ fn watch(host: PolicyHost, path: PathBuf) {
         if now != last && now.is_some() {
             last = now;
             match host.reload_file(&path) {
-                Ok(info) => eprintln!("onbehalf: reloaded {} (generation {})", info.source, info.generation),
+                Ok(info) => eprintln!(
+                    "onbehalf: reloaded {} (generation {})",
+                    info.source, info.generation
+                ),
                 Err(e) => eprintln!("onbehalf: reload refused, keeping the current policy: {e}"),
             }
         }
@@ -91,11 +98,17 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         web_dir: args.web.clone(),
         ..ServerConfig::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let info = host.info();
-        let admin = if config.admin_token.is_some() { "enabled" } else { "disabled" };
+        let admin = if config.admin_token.is_some() {
+            "enabled"
+        } else {
+            "disabled"
+        };
         println!(
             "onbehalf: serving on http://{} (policy: {}, generation {}; policy upload {admin})",
             listener.local_addr()?,

@@ -45,7 +45,12 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { body_limit: 1 << 20, max_batch: 10_000, admin_token: None, web_dir: None }
+        ServerConfig {
+            body_limit: 1 << 20,
+            max_batch: 10_000,
+            admin_token: None,
+            web_dir: None,
+        }
     }
 }
 
@@ -60,7 +65,11 @@ impl AppState {
     /// State over a policy host.
     #[must_use]
     pub fn new(host: PolicyHost, config: ServerConfig) -> Arc<AppState> {
-        Arc::new(AppState { pool: WorkerPool::new(host), metrics: Metrics::default(), config })
+        Arc::new(AppState {
+            pool: WorkerPool::new(host),
+            metrics: Metrics::default(),
+            config,
+        })
     }
 
     /// The policy host.
@@ -88,15 +97,21 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 fn json(state: &AppState, status: StatusCode, body: &Value) -> Response {
     state.metrics.count_status(status.as_u16());
     let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -116,25 +131,56 @@ fn request_error(state: &AppState, e: &RequestError) -> Response {
 }
 
 /// Checks the content type (absent is accepted) and reads the body within `limit`.
-async fn read_body(state: &AppState, request: Request, limit: usize, accept: &[&str]) -> Result<Vec<u8>, Response> {
+async fn read_body(
+    state: &AppState,
+    request: Request,
+    limit: usize,
+    accept: &[&str],
+) -> Result<Vec<u8>, Response> {
     if let Some(ct) = request.headers().get(header::CONTENT_TYPE) {
-        let mime = ct.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = ct
+            .to_str()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if !accept.contains(&mime.as_str()) {
-            let message = format!("content-type {mime:?} is not accepted; send {}", accept.join(" or "));
-            return Err(http_error(state, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", &message));
+            let message = format!(
+                "content-type {mime:?} is not accepted; send {}",
+                accept.join(" or ")
+            );
+            return Err(http_error(
+                state,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                &message,
+            ));
         }
     }
     match to_bytes(request.into_body(), limit).await {
         Ok(bytes) => Ok(bytes.to_vec()),
         Err(_) => {
             let message = format!("the body exceeds {limit} bytes (or was cut off)");
-            Err(http_error(state, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", &message))
+            Err(http_error(
+                state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                &message,
+            ))
         }
     }
 }
 
 async fn read_json(state: &AppState, request: Request) -> Result<Value, Response> {
-    let body = read_body(state, request, state.config.body_limit, &["application/json"]).await?;
+    let body = read_body(
+        state,
+        request,
+        state.config.body_limit,
+        &["application/json"],
+    )
+    .await?;
     let text = std::str::from_utf8(&body).map_err(|e| {
         request_error(
             state,
@@ -147,7 +193,9 @@ async fn read_json(state: &AppState, request: Request) -> Result<Value, Response
 
 fn fault_header(response: &mut Response, fault: Option<crate::policy::Fault>) {
     if let Some(f) = fault {
-        response.headers_mut().insert("x-onbehalf-fault", HeaderValue::from_static(f.name()));
+        response
+            .headers_mut()
+            .insert("x-onbehalf-fault", HeaderValue::from_static(f.name()));
     }
 }
 
@@ -160,8 +208,12 @@ async fn decide(State(state): State<Arc<AppState>>, request: Request) -> Respons
     let response = match &value {
         Value::Array(items) if items.len() > state.config.max_batch => request_error(
             &state,
-            &RequestError::new(ErrorCode::InvalidRequest, FieldPath::Request, "an array of at most 10000 requests")
-                .found(format_args!("{} requests", items.len())),
+            &RequestError::new(
+                ErrorCode::InvalidRequest,
+                FieldPath::Request,
+                "an array of at most 10000 requests",
+            )
+            .found(format_args!("{} requests", items.len())),
         ),
         Value::Array(items) => {
             let answers = decide_batch(&state, items);
@@ -187,7 +239,8 @@ async fn decide(State(state): State<Arc<AppState>>, request: Request) -> Respons
 /// An array: hop-free requests go to the module in one `decide_batch` call; requests with
 /// hops one by one; invalid ones get their error object in place.
 fn decide_batch(state: &AppState, items: &[Value]) -> Vec<Value> {
-    let parsed: Vec<Result<OwnedRequest, RequestError>> = items.iter().map(request_from_value).collect();
+    let parsed: Vec<Result<OwnedRequest, RequestError>> =
+        items.iter().map(request_from_value).collect();
     let packed: Vec<PackedRequest> = parsed
         .iter()
         .filter_map(|r| r.as_ref().ok().filter(|r| r.hops.is_empty()))
@@ -200,7 +253,9 @@ fn decide_batch(state: &AppState, items: &[Value]) -> Vec<Value> {
             .map(|r| match r {
                 Err(e) => error_to_value(e),
                 Ok(req) if req.hops.is_empty() => match fast.next() {
-                    Some(Verdict::Decided(d)) => onbehalf_core::json::decision_to_value(&d.unpack()),
+                    Some(Verdict::Decided(d)) => {
+                        onbehalf_core::json::decision_to_value(&d.unpack())
+                    }
                     _ => fail_closed_for(req),
                 },
                 Ok(req) => worker.decide_request(req).unwrap_or_else(|(v, _)| v),
@@ -245,7 +300,10 @@ fn policy_value(host: &PolicyHost) -> Value {
     Value::Object(vec![
         ("source".into(), Value::String(info.source)),
         ("size".into(), Value::Number(info.size.to_string())),
-        ("generation".into(), Value::Number(info.generation.to_string())),
+        (
+            "generation".into(),
+            Value::Number(info.generation.to_string()),
+        ),
         ("abi_version".into(), Value::Number(ABI_VERSION.to_string())),
     ])
 }
@@ -287,12 +345,25 @@ async fn reload_policy(State(state): State<Arc<AppState>>, request: Request) -> 
     let Some(token) = state.config.admin_token.as_deref() else {
         return http_error(&state, StatusCode::FORBIDDEN, "admin-disabled", "policy upload is disabled: start the server with an admin token (--admin-token-file or ONBEHALF_ADMIN_TOKEN)");
     };
-    let authorized = bearer(request.headers()).is_some_and(|given| constant_time_eq(token.as_bytes(), given));
+    let authorized =
+        bearer(request.headers()).is_some_and(|given| constant_time_eq(token.as_bytes(), given));
     if !authorized {
-        return http_error(&state, StatusCode::UNAUTHORIZED, "unauthorized", "send the admin token as `Authorization: Bearer <token>`");
+        return http_error(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send the admin token as `Authorization: Bearer <token>`",
+        );
     }
     let limit = state.host().limits().max_module_bytes;
-    let bytes = match read_body(&state, request, limit, &["application/wasm", "application/octet-stream"]).await {
+    let bytes = match read_body(
+        &state,
+        request,
+        limit,
+        &["application/wasm", "application/octet-stream"],
+    )
+    .await
+    {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -301,7 +372,12 @@ async fn reload_policy(State(state): State<Arc<AppState>>, request: Request) -> 
             let body = Value::Object(vec![("policy".into(), policy_value(state.host()))]);
             json(&state, StatusCode::OK, &body)
         }
-        Err(e) => http_error(&state, StatusCode::UNPROCESSABLE_ENTITY, "policy-rejected", &e.to_string()),
+        Err(e) => http_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "policy-rejected",
+            &e.to_string(),
+        ),
     }
 }
 
@@ -319,14 +395,36 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-async fn static_file(State(state): State<Arc<AppState>>, method: Method, uri: axum::http::Uri) -> Response {
-    let not_found = |state: &AppState| http_error(state, StatusCode::NOT_FOUND, "not-found", "no such route or file");
+async fn static_file(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let not_found = |state: &AppState| {
+        http_error(
+            state,
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "no such route or file",
+        )
+    };
     if method != Method::GET && method != Method::HEAD {
-        return http_error(&state, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "use GET for files, POST for /v1/*");
+        return http_error(
+            &state,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "use GET for files, POST for /v1/*",
+        );
     }
-    let Some(root) = state.config.web_dir.as_ref() else { return not_found(&state) };
+    let Some(root) = state.config.web_dir.as_ref() else {
+        return not_found(&state);
+    };
     let relative = uri.path().trim_start_matches('/');
-    let relative = if relative.is_empty() { "index.html" } else { relative };
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
     let path = Path::new(relative);
     // Only plain names: no `..`, no absolute paths, no prefixes.
     if !path.components().all(|c| matches!(c, Component::Normal(_))) {
@@ -337,7 +435,10 @@ async fn static_file(State(state): State<Arc<AppState>>, method: Method, uri: ax
         Ok(bytes) => {
             state.metrics.count_status(200);
             let mut response = Body::from(bytes).into_response();
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&full)));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&full)),
+            );
             response
         }
         Err(_) => not_found(&state),

@@ -159,12 +159,18 @@ fn decide_through_a_policy_module() {
     let input = "{\"level\":\"delegation\",\"delegation\":{\"server_trust\":\"unconstrained\"}}\n{\"level\":7}\n";
     let (code, stdout, _) = onbehalf(&["decide", "--module", strict], input.as_bytes());
     assert_eq!(code, 0);
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines[0]["reasons"][0], "server-not-trusted-for-delegation");
     assert_eq!(lines[1]["error"]["code"], "invalid-type");
     let (code, _, stderr) = onbehalf(&["decide", "--module", "/nonexistent.wasm"], b"");
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot read policy module /nonexistent.wasm"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read policy module /nonexistent.wasm"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -177,9 +183,18 @@ fn serve_with_no_arguments_listens_on_loopback_and_answers() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     assert!(first.contains("policy: embedded default"), "{first}");
-    let addr = first.split("http://").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     let body = r#"{"level":"impersonation","transport":"ncalrpc","hops":[{"target":"cifs/fs1"},{"target":"mssql/db1"}]}"#;
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
@@ -194,5 +209,8 @@ fn serve_with_no_arguments_listens_on_loopback_and_answers() {
     child.kill().unwrap();
     let _ = child.wait();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    assert!(reply.ends_with(r#""reason":"hop-no-credentials"}]}"#), "{reply}");
+    assert!(
+        reply.ends_with(r#""reason":"hop-no-credentials"}]}"#),
+        "{reply}"
+    );
 }

@@ -1,5 +1,11 @@
 //! `onbehalf serve` over real loopback HTTP: routes, status codes, error bodies, reload.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 mod http;
 
@@ -42,49 +48,91 @@ fn decide_answers_the_spec_json_for_one_request_and_for_arrays() {
 
 #[test]
 fn bad_input_gets_4xx_with_an_error_body_never_5xx() {
-    let (addr, _) = start_default(ServerConfig { body_limit: 4096, ..ServerConfig::default() });
+    let (addr, _) = start_default(ServerConfig {
+        body_limit: 4096,
+        ..ServerConfig::default()
+    });
     let code = |r: &http::Reply| r.json()["error"]["code"].as_str().unwrap().to_owned();
 
     let r = post_json(addr, "/v1/decide", "{");
     assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
     let r = post_json(addr, "/v1/decide", "42");
     assert_eq!((r.status, code(&r)), (400, "invalid-request".into()));
-    let r = request(addr, "POST", "/v1/decide", &[("Content-Type", "text/plain")], b"{}");
+    let r = request(
+        addr,
+        "POST",
+        "/v1/decide",
+        &[("Content-Type", "text/plain")],
+        b"{}",
+    );
     assert_eq!((r.status, code(&r)), (415, "unsupported-media-type".into()));
     let r = request(addr, "POST", "/v1/decide", &[], br#"{"level":"delegate"}"#); // no content type: accepted
     assert_eq!(r.status, 200);
-    let r = request(addr, "POST", "/v1/decide", &[("Content-Type", "application/json")], b"\xff\xfe");
+    let r = request(
+        addr,
+        "POST",
+        "/v1/decide",
+        &[("Content-Type", "application/json")],
+        b"\xff\xfe",
+    );
     assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
-    let big = format!(r#"{{"level":"delegation","hops":[{{"target":"{}"}}]}}"#, "a".repeat(5000));
+    let big = format!(
+        r#"{{"level":"delegation","hops":[{{"target":"{}"}}]}}"#,
+        "a".repeat(5000)
+    );
     let r = post_json(addr, "/v1/decide", &big);
     assert_eq!((r.status, code(&r)), (413, "payload-too-large".into()));
-    let r = post_json(addr, "/v1/decide", &format!("{}{}", "[".repeat(1000), "]".repeat(1000)));
+    let r = post_json(
+        addr,
+        "/v1/decide",
+        &format!("{}{}", "[".repeat(1000), "]".repeat(1000)),
+    );
     assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
     let r = request(addr, "GET", "/nope", &[], b"");
     assert_eq!((r.status, code(&r)), (404, "not-found".into()));
     let r = request(addr, "GET", "/v1/decide", &[], b"");
     assert_eq!(r.status, 405);
     // The server still answers after all that.
-    assert_eq!(request(addr, "GET", "/healthz", &[], b"").json()["status"], "ok");
+    assert_eq!(
+        request(addr, "GET", "/healthz", &[], b"").json()["status"],
+        "ok"
+    );
 }
 
 #[test]
 fn batches_over_the_limit_are_refused() {
-    let (addr, _) = start_default(ServerConfig { max_batch: 3, ..ServerConfig::default() });
-    let r = post_json(addr, "/v1/decide", r#"[{"level":"default"},{"level":"default"},{"level":"default"},{"level":"default"}]"#);
+    let (addr, _) = start_default(ServerConfig {
+        max_batch: 3,
+        ..ServerConfig::default()
+    });
+    let r = post_json(
+        addr,
+        "/v1/decide",
+        r#"[{"level":"default"},{"level":"default"},{"level":"default"},{"level":"default"}]"#,
+    );
     assert_eq!(r.status, 400);
-    assert!(r.json()["error"]["message"].as_str().unwrap().contains("4 requests"));
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("4 requests"));
 }
 
 #[test]
 fn explain_gives_the_policy_decision_and_the_reference_trace() {
     let (addr, _) = start_default(ServerConfig::default());
-    let r = post_json(addr, "/v1/explain", r#"{"level":"delegation","kerberos_available":false,"delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/fs1"}]}"#);
+    let r = post_json(
+        addr,
+        "/v1/explain",
+        r#"{"level":"delegation","kerberos_available":false,"delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/fs1"}]}"#,
+    );
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["decision"]["effective"], "impersonation");
     assert_eq!(v["agrees_with_reference"], true);
-    assert_eq!(v["reference"]["steps"][1]["code"], "ntlm-cannot-delegate-remotely");
+    assert_eq!(
+        v["reference"]["steps"][1]["code"],
+        "ntlm-cannot-delegate-remotely"
+    );
     assert_eq!(v["reference"]["steps"][1]["step"], "8/D1");
     assert_eq!(v["reference"]["hops"][0]["row"], 3);
     assert_eq!(v["policy"]["source"], "embedded default");
@@ -93,40 +141,87 @@ fn explain_gives_the_policy_decision_and_the_reference_trace() {
 #[test]
 fn metrics_count_decisions_statuses_and_latency() {
     let (addr, _) = start_default(ServerConfig::default());
-    post_json(addr, "/v1/decide", r#"[{"level":"default"},{"level":"delegate"}]"#);
+    post_json(
+        addr,
+        "/v1/decide",
+        r#"[{"level":"default"},{"level":"delegate"}]"#,
+    );
     post_json(addr, "/v1/decide", r#"{"level":"nope"}"#);
     let text = request(addr, "GET", "/metrics", &[], b"").text();
     assert!(text.contains("onbehalf_decisions_total 2"), "{text}");
-    assert!(text.contains(r#"onbehalf_http_responses_total{status="400"} 1"#), "{text}");
-    assert!(text.contains("onbehalf_request_duration_seconds_count 2"), "{text}");
-    assert!(text.contains(r#"onbehalf_policy_faults_total{kind="trap"} 0"#), "{text}");
+    assert!(
+        text.contains(r#"onbehalf_http_responses_total{status="400"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("onbehalf_request_duration_seconds_count 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"onbehalf_policy_faults_total{kind="trap"} 0"#),
+        "{text}"
+    );
 }
 
 #[test]
 fn policy_upload_is_off_by_default_and_needs_the_token() {
     let (addr, _) = start_default(ServerConfig::default());
-    let r = request(addr, "POST", "/v1/policy", &[("Authorization", &format!("Bearer {TOKEN}"))], STRICT_MODULE);
+    let r = request(
+        addr,
+        "POST",
+        "/v1/policy",
+        &[("Authorization", &format!("Bearer {TOKEN}"))],
+        STRICT_MODULE,
+    );
     assert_eq!(r.status, 403);
 
-    let (addr, state) = start_default(ServerConfig { admin_token: Some(TOKEN.into()), ..ServerConfig::default() });
+    let (addr, state) = start_default(ServerConfig {
+        admin_token: Some(TOKEN.into()),
+        ..ServerConfig::default()
+    });
     let wasm = [("Content-Type", "application/wasm")];
-    let r = request(addr, "POST", "/v1/policy", &[wasm[0], ("Authorization", "Bearer wrong-token-wrong-token")], STRICT_MODULE);
+    let r = request(
+        addr,
+        "POST",
+        "/v1/policy",
+        &[wasm[0], ("Authorization", "Bearer wrong-token-wrong-token")],
+        STRICT_MODULE,
+    );
     assert_eq!(r.status, 401);
     let r = request(addr, "POST", "/v1/policy", &wasm, STRICT_MODULE);
     assert_eq!(r.status, 401);
     let auth = format!("Bearer {TOKEN}");
-    let r = request(addr, "POST", "/v1/policy", &[wasm[0], ("Authorization", &auth)], b"not wasm");
+    let r = request(
+        addr,
+        "POST",
+        "/v1/policy",
+        &[wasm[0], ("Authorization", &auth)],
+        b"not wasm",
+    );
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["error"]["code"], "policy-rejected");
     assert_eq!(state.host().info().generation, 1);
 
-    let unconstrained = r#"{"level":"delegation","auth":"kerberos","delegation":{"server_trust":"unconstrained"}}"#;
-    assert_eq!(post_json(addr, "/v1/decide", unconstrained).json()["reach"], "multi-hop");
-    let r = request(addr, "POST", "/v1/policy", &[wasm[0], ("Authorization", &auth)], STRICT_MODULE);
+    let unconstrained =
+        r#"{"level":"delegation","auth":"kerberos","delegation":{"server_trust":"unconstrained"}}"#;
+    assert_eq!(
+        post_json(addr, "/v1/decide", unconstrained).json()["reach"],
+        "multi-hop"
+    );
+    let r = request(
+        addr,
+        "POST",
+        "/v1/policy",
+        &[wasm[0], ("Authorization", &auth)],
+        STRICT_MODULE,
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["policy"]["generation"], 2);
     let v = post_json(addr, "/v1/decide", unconstrained).json();
-    assert_eq!((v["effective"].as_str(), v["reach"].as_str()), (Some("impersonation"), Some("local")));
+    assert_eq!(
+        (v["effective"].as_str(), v["reach"].as_str()),
+        (Some("impersonation"), Some("local"))
+    );
     let r = post_json(addr, "/v1/explain", unconstrained).json();
     assert_eq!(r["agrees_with_reference"], false);
 }
@@ -136,13 +231,19 @@ fn static_files_are_served_from_the_web_dir_only() {
     let dir = std::env::temp_dir().join(format!("onbehalf-web-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<h1>onbehalf</h1>").unwrap();
-    let (addr, _) = start_default(ServerConfig { web_dir: Some(dir.clone()), ..ServerConfig::default() });
+    let (addr, _) = start_default(ServerConfig {
+        web_dir: Some(dir.clone()),
+        ..ServerConfig::default()
+    });
     let r = request(addr, "GET", "/", &[], b"");
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), "<h1>onbehalf</h1>");
     assert!(r.headers.contains("text/html"));
     assert_eq!(request(addr, "GET", "/../Cargo.toml", &[], b"").status, 404);
-    assert_eq!(request(addr, "GET", "/%2e%2e/Cargo.toml", &[], b"").status, 404);
+    assert_eq!(
+        request(addr, "GET", "/%2e%2e/Cargo.toml", &[], b"").status,
+        404
+    );
     assert_eq!(request(addr, "GET", "/missing.js", &[], b"").status, 404);
     std::fs::remove_dir_all(dir).unwrap();
 }
