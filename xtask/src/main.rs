@@ -1,16 +1,32 @@
 //! `cargo xtask <command>`: the project's build and test automation (no shell scripts).
 //!
-//! - `cargo xtask test`  — everything CI checks: format, clippy, all tests, the no_std wasm build.
-//! - `cargo xtask serve` — build (release) and run the HTTP server on 127.0.0.1:8080.
+//! - `cargo xtask test`  — everything CI checks: format, clippy, all Rust tests, the no_std
+//!   wasm build, the web explainer build, its exhaustive wasm-vs-native check and the
+//!   end-to-end tests in real Chromium.
+//! - `cargo xtask serve` — build (release) and run the HTTP server on 127.0.0.1:8080, serving
+//!   the web explainer at `/`.
+//! - `cargo xtask web`   — build the web explainer into `web/dist/` (a static site).
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 type Result<T = ()> = std::result::Result<T, String>;
 
-fn run(program: &str, args: &[&str]) -> Result {
+/// Must equal the `wasm-bindgen` version pinned in `wasm/Cargo.toml`.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result {
     eprintln!("xtask: $ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
     if status.success() {
@@ -20,16 +36,126 @@ fn run(program: &str, args: &[&str]) -> Result {
     }
 }
 
+fn run(program: &str, args: &[&str]) -> Result {
+    run_in(&root(), program, args)
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 fn cargo(args: &[&str]) -> Result {
-    run(
-        &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
-        args,
-    )
+    run(&cargo_bin(), args)
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// `rust-toolchain.toml` names the target, but rustup does not fetch it everywhere.
 fn ensure_wasm_target() -> Result {
     run("rustup", &["target", "add", "wasm32-unknown-unknown"])
+}
+
+/// The wasm-bindgen CLI must match the crate's version exactly; install it if it does not.
+fn ensure_wasm_bindgen() -> Result {
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have.trim() == format!("wasm-bindgen {WASM_BINDGEN_VERSION}") {
+        return Ok(());
+    }
+    cargo(&[
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        WASM_BINDGEN_VERSION,
+    ])
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    std::fs::create_dir_all(to).map_err(|e| format!("create {}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("read {}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &target)
+            .map_err(|e| format!("copy to {}: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// Builds `web/dist/`: the static page plus the wasm-bindgen package.
+fn web() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    cargo(&[
+        "build",
+        "-p",
+        "onbehalf-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
+    ])?;
+    let root = root();
+    let dist = root.join("web/dist");
+    let _ = std::fs::remove_dir_all(&dist);
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm/onbehalf_wasm.wasm");
+    let pkg = dist.join("pkg");
+    run(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--out-dir",
+            &pkg.to_string_lossy(),
+            &wasm.to_string_lossy(),
+        ],
+    )?;
+    copy_dir(&root.join("web/src"), &dist)?;
+    let bg = pkg.join("onbehalf_wasm_bg.wasm");
+    let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
+    let gzip = output(
+        "sh",
+        &["-c", &format!("gzip -9 -c '{}' | wc -c", bg.display())],
+    )
+    .unwrap_or_default();
+    eprintln!(
+        "xtask: web/dist built; page wasm {size} bytes, {} bytes gzipped",
+        gzip.trim()
+    );
+    Ok(())
+}
+
+/// Debian's Chromium for the browser tests, installed when missing (CI runs as root).
+fn ensure_chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    run("apt-get", &["update"])?;
+    run(
+        "apt-get",
+        &["install", "-y", "--no-install-recommends", "chromium"],
+    )
+}
+
+fn web_test() -> Result {
+    web()?;
+    ensure_chromium()?;
+    let web_dir = root().join("web");
+    run_in(&web_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    cargo(&["build", "-p", "onbehalf-host"])?;
+    run_in(
+        &web_dir,
+        "node",
+        &[
+            "tests/e2e.mjs",
+            "dist",
+            "../target/debug/onbehalf",
+            "../target/screenshots",
+        ],
+    )
 }
 
 fn test() -> Result {
@@ -54,14 +180,25 @@ fn test() -> Result {
         "--target",
         "wasm32-unknown-unknown",
     ])?;
-    Ok(())
+    web_test()
 }
 
-/// Builds the release binary (with the embedded policy module) and runs `onbehalf serve`;
-/// extra arguments go to `serve` (e.g. `--addr 127.0.0.1:9000 --module my.wasm`).
+/// Builds the release binary (with the embedded policy module) and the web explainer, then
+/// runs `onbehalf serve --web web/dist`; extra arguments go to `serve`.
 fn serve(extra: &[String]) -> Result {
-    ensure_wasm_target()?;
-    let mut args = vec!["run", "--release", "-p", "onbehalf-host", "--", "serve"];
+    web()?;
+    let web_dist = root().join("web/dist");
+    let web_dist = web_dist.to_string_lossy();
+    let mut args = vec![
+        "run",
+        "--release",
+        "-p",
+        "onbehalf-host",
+        "--",
+        "serve",
+        "--web",
+        &web_dist,
+    ];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
 }
@@ -71,9 +208,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("serve") => serve(args.get(1..).unwrap_or_default()),
+        Some("web") => web(),
         other => Err(format!(
-            "unknown command {other:?}; accepted: test, serve\n\
-             usage: cargo xtask test | cargo xtask serve"
+            "unknown command {other:?}; accepted: test, serve, web\n\
+             usage: cargo xtask test | cargo xtask serve [-- SERVE OPTIONS] | cargo xtask web"
         )),
     };
     match result {

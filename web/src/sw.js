@@ -1,0 +1,12 @@
+// Offline: serve the app's own files from a cache, refreshing it whenever the network answers.
+const CACHE = "onbehalf-v1";
+const FILES = ["./", "index.html", "style.css", "app.js", "pkg/onbehalf_wasm.js", "pkg/onbehalf_wasm_bg.wasm", "manifest.webmanifest"];
+self.addEventListener("install", (e) => e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES))));
+self.addEventListener("fetch", (e) => {
+  if (e.request.method !== "GET") return;
+  e.respondWith(
+    fetch(e.request)
+      .then((r) => { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); return r; })
+      .catch(() => caches.match(e.request, { ignoreSearch: true }))
+  );
+});

@@ -1,0 +1,293 @@
+// End-to-end tests of the web explainer, as a person uses it, in Debian's Chromium:
+//   node tests/e2e.mjs <dist dir> <native onbehalf binary> <screenshot dir>
+// 1. Exhaustive: the wasm-bindgen build's decide() equals the native core on every request
+//    of the packed domain (230,400 requests; the native side is `onbehalf table`).
+// 2. Browser: requests entered through the controls (or typed into the JSON box where no
+//    control can express them) show exactly the verdict of the native CLI.
+// 3. The URL carries the whole state: reload, share, back and forward reproduce it.
+// 4. Presets, keyboard use, no request leaves the origin; screenshots of the main states.
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { readFileSync, mkdirSync, existsSync } from "node:fs";
+import { join, extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import assert from "node:assert/strict";
+
+const [dist, cli, shots] = process.argv.slice(2).map((p) => resolve(p));
+mkdirSync(shots, { recursive: true });
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed += 1;
+    console.log(`FAIL ${name}\n     ${String(e.stack || e).split("\n").slice(0, 6).join("\n     ")}`);
+  }
+}
+
+// ---- 1. exhaustive wasm-bindgen vs native --------------------------------------------------
+const pkg = await import(pathToFileURL(join(dist, "pkg/onbehalf_wasm.js")).href);
+pkg.initSync({ module: readFileSync(join(dist, "pkg/onbehalf_wasm_bg.wasm")) });
+
+await check("wasm-bindgen decide() equals the native core on the whole packed domain", () => {
+  const table = execFileSync(cli, ["table"], { maxBuffer: 1 << 30 }).toString().trim().split("\n");
+  const header = table.shift().split(",");
+  const col = Object.fromEntries(header.map((h, i) => [h, i]));
+  assert.equal(table.length, 230400);
+  const bool = (s) => s === "true";
+  let n = 0;
+  for (const line of table) {
+    const c = line.split(",");
+    const request = {
+      level: c[col.level], transport: c[col.transport], server: c[col.server], auth: c[col.auth],
+      kerberos_available: bool(c[col.kerberos_available]), server_can_impersonate: bool(c[col.server_can_impersonate]),
+      delegation: {
+        client_sensitive: bool(c[col.client_sensitive]), client_protected_user: bool(c[col.client_protected_user]),
+        server_trust: c[col.server_trust], allowed_targets: c[col.allowed_targets] === "non-empty" ? ["cifs/fs1"] : [],
+        domain_joined: bool(c[col.domain_joined]), protocol_transition: bool(c[col.protocol_transition]),
+        client_credential_guard: bool(c[col.client_credential_guard]),
+      },
+    };
+    const d = pkg.decide(request);
+    const reasons = c[col.reasons] === "" ? [] : c[col.reasons].split(" ");
+    if (d.effective !== c[col.effective] || d.reach !== c[col.reach] || d.reasons.join(" ") !== reasons.join(" ") || d.hops.length !== 0) {
+      assert.fail(`packed ${c[col.packed]}: wasm ${JSON.stringify(d)} vs native ${c[col.effective]}/${c[col.reach]}/${reasons}`);
+    }
+    n += 1;
+  }
+  assert.equal(n, 230400);
+});
+
+await check("wasm-bindgen errors are JS Errors carrying the spec code", () => {
+  assert.throws(() => pkg.decide({ level: "superuser" }), (e) => e instanceof Error && e.code === "unknown-level" && /level/.test(e.message));
+  assert.throws(() => pkg.decide({ level: null }), (e) => e.code === "invalid-type");
+  assert.throws(() => pkg.decide([]), (e) => e.code === "invalid-request");
+  assert.throws(() => pkg.explainJson('{"level":"delegation","level":"anonymous"}'), (e) => e.code === "invalid-json");
+  const cat = pkg.catalog();
+  assert.equal(cat.reasons.length, 18);
+  assert.equal(cat.max_hops, 16);
+  assert.deepEqual(cat.levels.map((l) => l.name), ["default", "anonymous", "identification", "impersonation", "delegation"]);
+});
+
+// ---- the cases and their native verdicts ----------------------------------------------------
+const worked = JSON.parse(readFileSync(new URL("../../core/tests/worked_examples.json", import.meta.url)));
+const extra = [
+  { level: "impersonation", hops: [{ target: "cifs/a", transport: "ncalrpc" }] },
+  { level: "delegation", delegation: { server_trust: "constrained", allowed_targets: ["cifs/a", "http/b"] }, hops: [{ target: "http/b" }, { target: "cifs/a" }, { target: "cifs/c" }] },
+  { level: "delegation", auth: "ntlm", delegation: { server_trust: "resource_based", allowed_targets: ["cifs/x"], client_protected_user: true }, hops: [{ target: "cifs/x" }] },
+  { level: "default", transport: "ncalrpc", auth: "none", server_can_impersonate: false },
+  { level: "impersonation", transport: "ncacn_http", auth: "schannel", hops: [{ target: "http/api" }] },
+  { level: "delegation", transport: "ncadg_ip_udp", auth: "none" },
+];
+// Typed into the JSON box: the strict parser, not JSON.parse.
+const jsonOnly = ['{"level":"delegation","level":"anonymous"}', '{"level":"impersonation",}', '{"level":"delegate","Level":1}'];
+const cases = [...worked.map((w) => ({ id: w.id, request: w.request })), ...extra.map((r, i) => ({ id: `X${i + 1}`, request: r }))];
+const native = execFileSync(cli, ["decide"], { input: cases.map((c) => JSON.stringify(c.request)).join("\n") + "\n" })
+  .toString().trim().split("\n").map((l) => JSON.parse(l));
+const expected = (i) => (native[i].error ? { error: { code: native[i].error.code } } : native[i]);
+
+const CANONICAL_LEVEL = { securitydelegation: "delegation", delegate: "delegation", impersonate: "impersonation", identify: "identification" };
+const DEFAULTS = { transport: "ncacn_ip_tcp", auth: "negotiate", kerberos_available: true, server_can_impersonate: true };
+const D_DEFAULTS = { client_sensitive: false, client_protected_user: false, server_trust: "none", allowed_targets: [], domain_joined: true, protocol_transition: false, client_credential_guard: false };
+const LEVELS = ["default", "anonymous", "identification", "impersonation", "delegation"];
+
+// A request the controls can express, with every field filled in; or null (use the JSON box).
+function forControls(request) {
+  if (typeof request.level !== "string") return null;
+  const level = CANONICAL_LEVEL[request.level.toLowerCase()] ?? request.level;
+  if (!LEVELS.includes(level)) return null;
+  const r = { ...DEFAULTS, ...request, level };
+  r.server = request.server ?? (r.transport === "ncalrpc" ? "local" : "remote");
+  r.delegation = { ...D_DEFAULTS, ...(request.delegation || {}) };
+  r.hops = (request.hops || []).map((h) => ({ auth: "negotiate", transport: "ncacn_ip_tcp", ...h }));
+  return r;
+}
+
+// ---- 2. the browser -------------------------------------------------------------------------
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".webmanifest": "application/manifest+json" };
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  const file = join(dist, path === "/" ? "index.html" : path);
+  if (!file.startsWith(dist) || !existsSync(file)) { res.writeHead(404).end(); return; }
+  res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+});
+await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, serviceWorkers: "block" });
+const page = await context.newPage();
+const foreign = [];
+page.on("request", (r) => { if (!r.url().startsWith(origin)) foreign.push(r.url()); });
+const pageErrors = [];
+page.on("pageerror", (e) => pageErrors.push(String(e)));
+
+async function open(url = origin + "/") {
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]");
+}
+
+async function shown() {
+  return page.evaluate(() => {
+    if (!document.getElementById("error").hidden) {
+      return { error: { code: document.getElementById("error-code").textContent } };
+    }
+    return {
+      effective: document.getElementById("effective").textContent,
+      reach: document.getElementById("reach").textContent,
+      reasons: [...document.querySelectorAll("#reasons li[data-code]")].map((li) => li.dataset.code),
+      hops: [...document.querySelectorAll("#hop-verdicts li.hop-verdict")].map((li) => ({
+        target: li.dataset.target, allowed: li.dataset.allowed === "true", as: li.dataset.as, reason: li.dataset.reason,
+      })),
+    };
+  });
+}
+
+// Enters a request through the controls, like a person: selects, checkboxes, text, hop rows.
+async function enter(r) {
+  for (const id of ["level", "transport", "server", "auth"]) await page.selectOption(`#${id}`, r[id]);
+  await page.setChecked("#kerberos_available", r.kerberos_available);
+  await page.setChecked("#server_can_impersonate", r.server_can_impersonate);
+  await page.selectOption("#server_trust", r.delegation.server_trust);
+  await page.fill("#allowed_targets", r.delegation.allowed_targets.join("\n"));
+  await page.press("#allowed_targets", "Tab");
+  for (const id of ["domain_joined", "protocol_transition", "client_sensitive", "client_protected_user", "client_credential_guard"]) {
+    await page.setChecked(`#${id}`, r.delegation[id]);
+  }
+  while ((await page.locator("#hops li").count()) > 0) await page.click("#hops li .remove-hop");
+  for (const [i, hop] of r.hops.entries()) {
+    await page.click("#add-hop");
+    const row = page.locator("#hops li").nth(i);
+    await row.locator("[name=target]").fill(hop.target);
+    await row.locator("[name=target]").press("Tab");
+    await row.locator("[name=auth]").selectOption(hop.auth);
+    await row.locator("[name=transport]").selectOption(hop.transport);
+  }
+}
+
+async function typeJson(text) {
+  if (!(await page.locator("#json-details").evaluate((d) => d.open))) await page.click("#json-details summary");
+  await page.fill("#json", text);
+  await page.click("#apply-json");
+}
+
+await open();
+let viaControls = 0;
+let viaJson = 0;
+const urls = [];
+for (const [i, c] of cases.entries()) {
+  await check(`${c.id}: the page shows the native verdict`, async () => {
+    const r = forControls(c.request);
+    if (r) { await enter(r); viaControls += 1; } else { await typeJson(JSON.stringify(c.request)); viaJson += 1; }
+    assert.deepEqual(await shown(), expected(i));
+    urls.push([page.url(), expected(i)]);
+  });
+}
+for (const text of jsonOnly) {
+  await check(`JSON box: ${text} is refused like the CLI refuses it`, async () => {
+    const cliAnswer = JSON.parse(execFileSync(cli, ["decide", text]).toString());
+    await typeJson(text);
+    assert.deepEqual(await shown(), { error: { code: cliAnswer.error.code } });
+  });
+}
+await check("at least 30 requests were entered through the controls", () => assert.ok(viaControls >= 30, `${viaControls} via controls, ${viaJson} via JSON`));
+
+// ---- 3. URL state -----------------------------------------------------------------------------
+await check("a shared URL reproduces the verdict in a fresh page", async () => {
+  const other = await context.newPage();
+  for (const [url, want] of urls.filter((_, i) => i % 5 === 0)) {
+    await other.goto(url);
+    await other.waitForSelector("body[data-ready=true]");
+    const got = await other.evaluate(() => ({
+      effective: document.getElementById("error").hidden ? document.getElementById("effective").textContent : null,
+      code: document.getElementById("error").hidden ? null : document.getElementById("error-code").textContent,
+    }));
+    assert.deepEqual(got, want.error ? { effective: null, code: want.error.code } : { effective: want.effective, code: null });
+  }
+  await other.close();
+});
+
+await check("back and forward walk through the states", async () => {
+  await open();
+  await enter(forControls(worked[12].request)); // W13: double hop
+  const first = await shown();
+  await enter(forControls(worked[8].request)); // W9: unconstrained
+  const second = await shown();
+  assert.notDeepEqual(first, second);
+  // Each control change is one history entry; walk back until the first state shows again.
+  let steps = 0;
+  while (JSON.stringify(await shown()) !== JSON.stringify(first) && steps < 40) { await page.goBack(); steps += 1; }
+  assert.deepEqual(await shown(), first);
+  for (let i = 0; i < steps; i += 1) await page.goForward();
+  assert.deepEqual(await shown(), second);
+});
+
+// ---- 4. presets, keyboard, network, screenshots ------------------------------------------------
+await check("the double-hop preset explains ANONYMOUS LOGON on the second machine", async () => {
+  await open();
+  await page.click("[data-preset='0']");
+  const v = await shown();
+  assert.equal(v.effective, "impersonation");
+  assert.equal(v.hops[0].reason, "hop-no-credentials");
+  assert.match(await page.textContent("#chain"), /ANONYMOUS LOGON/);
+  await page.screenshot({ path: join(shots, "double-hop.png"), fullPage: true });
+});
+
+await check("presets work from the keyboard", async () => {
+  await open();
+  await page.focus("[data-preset='1']");
+  await page.keyboard.press("Enter");
+  const v = await shown();
+  assert.deepEqual([v.effective, v.reach, v.hops[0].allowed], ["delegation", "multi-hop", true]);
+  await page.screenshot({ path: join(shots, "constrained-delegation.png"), fullPage: true });
+});
+
+await check("every preset decides without error", async () => {
+  const count = await page.locator("[data-preset]").count();
+  assert.ok(count >= 5);
+  for (let i = 0; i < count; i += 1) {
+    await page.click(`[data-preset='${i}']`);
+    assert.ok((await shown()).effective, `preset ${i}`);
+  }
+});
+
+await check("a matrix cell loads its level and transport", async () => {
+  await open();
+  await page.click("#matrix button[data-level='delegation'][data-transport='ncalrpc']");
+  assert.equal(await page.inputValue("#level"), "delegation");
+  assert.equal(await page.inputValue("#transport"), "ncalrpc");
+  assert.equal(await page.inputValue("#server"), "local");
+  await page.screenshot({ path: join(shots, "matrix.png"), fullPage: true });
+});
+
+await check("phone width and dark mode render", async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", serviceWorkers: "block" });
+  const p = await phone.newPage();
+  await p.goto(origin + "/");
+  await p.waitForSelector("body[data-ready=true]");
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone`);
+  const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.notEqual(bg, "rgb(251, 251, 253)");
+  await p.screenshot({ path: join(shots, "phone-dark.png"), fullPage: true });
+  await phone.close();
+});
+
+await check("nothing is fetched from outside the page's origin, and no script error", () => {
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(pageErrors, []);
+});
+
+await browser.close();
+server.close();
+console.log(`web e2e: ${viaControls} requests through the controls, ${viaJson} through the JSON box; screenshots in ${shots}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
