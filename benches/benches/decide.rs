@@ -1,0 +1,167 @@
+//! The hot decision path, side by side with the peers, all over the same request mix
+//! (`onbehalf_benches::mix`). Per-decision times: single-call benches report time per call;
+//! batch benches report per-batch time with `Throughput::Elements(1024)`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use onbehalf_benches::mix::{mix, MIX_SIZE};
+use onbehalf_benches::packed;
+use onbehalf_benches::peers::{CedarPeer, RegoPeer};
+use onbehalf_core::json::{decide_str, OwnedRequest};
+use onbehalf_core::{decide, decide_packed, Hop, PackedRequest, Request};
+use onbehalf_host::policy::{Limits, PolicyHost};
+
+const MASK: usize = MIX_SIZE - 1;
+
+/// Borrowed requests for the whole mix (the typed API's input), built once.
+fn with_typed<R>(requests: &[OwnedRequest], f: impl FnOnce(&[Request<'_>]) -> R) -> R {
+    let targets: Vec<Vec<&str>> = requests
+        .iter()
+        .map(|r| r.allowed_targets.iter().map(String::as_str).collect())
+        .collect();
+    let hops: Vec<Vec<Hop<'_>>> = requests
+        .iter()
+        .map(|r| {
+            r.hops
+                .iter()
+                .map(|h| Hop {
+                    target: &h.target,
+                    auth: h.auth,
+                    transport: h.transport,
+                })
+                .collect()
+        })
+        .collect();
+    let typed: Vec<Request<'_>> = requests
+        .iter()
+        .zip(&targets)
+        .zip(&hops)
+        .map(|((r, t), h)| {
+            let mut req = Request::over(r.level, r.transport);
+            req.server = r.server;
+            req.auth = r.auth;
+            req.kerberos_available = r.kerberos_available;
+            req.server_can_impersonate = r.server_can_impersonate;
+            req.delegation.client_sensitive = r.client_sensitive;
+            req.delegation.client_protected_user = r.client_protected_user;
+            req.delegation.server_trust = r.server_trust;
+            req.delegation.allowed_targets = t;
+            req.delegation.domain_joined = r.domain_joined;
+            req.delegation.protocol_transition = r.protocol_transition;
+            req.delegation.client_credential_guard = r.client_credential_guard;
+            req.hops = h;
+            req
+        })
+        .collect();
+    f(&typed)
+}
+
+fn native(c: &mut Criterion) {
+    let requests = mix();
+    let packed: Vec<PackedRequest> = requests.iter().map(packed).collect();
+    let mut g = c.benchmark_group("native");
+    let mut i = 0;
+    g.bench_function("decide_packed", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            decide_packed(black_box(packed[i]))
+        })
+    });
+    with_typed(&requests, |typed| {
+        let mut i = 0;
+        g.bench_function("decide_full", |b| {
+            b.iter(|| {
+                i = (i + 1) & MASK;
+                decide(black_box(&typed[i])).map(|d| d.effective)
+            })
+        });
+    });
+    let texts: Vec<String> = requests.iter().map(|r| r.to_value().to_string()).collect();
+    let mut i = 0;
+    g.bench_function("json_in_json_out", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            decide_str(black_box(&texts[i]))
+        })
+    });
+    g.throughput(Throughput::Elements(MIX_SIZE as u64));
+    let mut out = vec![0i64; MIX_SIZE];
+    g.bench_function("decide_packed_batch_1024", |b| {
+        b.iter(|| {
+            for (o, p) in out.iter_mut().zip(&packed) {
+                *o = decide_packed(black_box(*p)).map(|d| d.raw()).unwrap_or(-1);
+            }
+            black_box(&out);
+        })
+    });
+    g.finish();
+}
+
+fn module(c: &mut Criterion) {
+    let requests = mix();
+    let packed: Vec<PackedRequest> = requests.iter().map(packed).collect();
+    let with_hops: Vec<&OwnedRequest> = requests.iter().filter(|r| !r.hops.is_empty()).collect();
+    let host = PolicyHost::with_default_module(Limits::default()).unwrap();
+    let mut worker = host.worker();
+    let mut g = c.benchmark_group("module");
+    let mut i = 0;
+    g.bench_function("decide", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            worker.decide_packed(black_box(packed[i]))
+        })
+    });
+    let mut i = 0;
+    g.bench_function("explain_json_with_hops", |b| {
+        b.iter(|| {
+            i = (i + 1) % with_hops.len();
+            worker.decide_request(black_box(with_hops[i])).is_ok()
+        })
+    });
+    g.throughput(Throughput::Elements(MIX_SIZE as u64));
+    g.bench_function("decide_batch_1024", |b| {
+        b.iter(|| worker.decide_batch(black_box(&packed)))
+    });
+    g.finish();
+    assert_eq!(host.stats().total_faults(), 0);
+}
+
+fn peers(c: &mut Criterion) {
+    let requests = mix();
+    let mut g = c.benchmark_group("peers");
+    let cedar = CedarPeer::new().unwrap();
+    let cedar_inputs: Vec<_> = requests
+        .iter()
+        .map(|r| CedarPeer::prepare(r).unwrap())
+        .collect();
+    let mut i = 0;
+    g.bench_function("cedar_policy", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            cedar.decide(black_box(&cedar_inputs[i]))
+        })
+    });
+    let mut rego = RegoPeer::new().unwrap();
+    let rego_inputs: Vec<_> = requests
+        .iter()
+        .map(|r| RegoPeer::prepare(r).unwrap())
+        .collect();
+    let mut i = 0;
+    g.bench_function("regorus", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            rego.decide(black_box(&rego_inputs[i])).unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, native, module, peers);
+criterion_main!(benches);

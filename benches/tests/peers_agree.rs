@@ -1,0 +1,70 @@
+//! Before any number is reported: the peers return onbehalf's verdict on the whole mix, and
+//! the mix is what its documentation says it is.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use onbehalf_benches::mix::{mix, MIX_SIZE};
+use onbehalf_benches::peers::{CedarPeer, RegoPeer};
+use onbehalf_benches::verdict;
+use onbehalf_core::{Level, RequestedLevel};
+
+#[test]
+fn the_mix_is_fixed_valid_and_varied() {
+    let a = mix();
+    assert_eq!(a.len(), MIX_SIZE);
+    assert_eq!(a, mix(), "the mix must be deterministic");
+    assert!(
+        a.iter().all(|r| verdict(r).is_some()),
+        "every request in the mix is valid"
+    );
+    let with_hops = a.iter().filter(|r| !r.hops.is_empty()).count();
+    assert!(
+        (150..350).contains(&with_hops),
+        "{with_hops} requests with hops"
+    );
+    let delegation = a
+        .iter()
+        .filter(|r| r.level == RequestedLevel::Delegation)
+        .count();
+    assert!(
+        (200..320).contains(&delegation),
+        "{delegation} delegation requests"
+    );
+    let verdicts: std::collections::HashSet<_> = a.iter().filter_map(verdict).collect();
+    assert_eq!(
+        verdicts.len(),
+        5,
+        "every (effective, reach) combination occurs in the mix"
+    );
+    assert!(a
+        .iter()
+        .filter_map(verdict)
+        .any(|v| v.effective == Level::Delegation));
+}
+
+#[test]
+fn cedar_agrees_with_onbehalf_on_the_whole_mix() {
+    let peer = CedarPeer::new().unwrap();
+    for (i, r) in mix().iter().enumerate() {
+        let input = CedarPeer::prepare(r).unwrap();
+        assert_eq!(Some(peer.decide(&input)), verdict(r), "request {i}: {r:?}");
+    }
+}
+
+#[test]
+fn regorus_agrees_with_onbehalf_on_the_whole_mix() {
+    let mut peer = RegoPeer::new().unwrap();
+    for (i, r) in mix().iter().enumerate() {
+        let input = RegoPeer::prepare(r).unwrap();
+        assert_eq!(
+            Some(peer.decide(&input).unwrap()),
+            verdict(r),
+            "request {i}: {r:?}"
+        );
+    }
+}
