@@ -15,7 +15,7 @@ use onbehalf_benches::mix::{mix, MIX_SIZE};
 use onbehalf_benches::packed;
 use onbehalf_benches::peers::{CedarPeer, RegoPeer};
 use onbehalf_core::json::{decide_str, OwnedRequest};
-use onbehalf_core::{decide, decide_packed, Hop, PackedRequest, Request};
+use onbehalf_core::{decide, decide_packed, DecisionTable, Hop, PackedRequest, Request};
 use onbehalf_host::policy::{Limits, PolicyHost};
 
 const MASK: usize = MIX_SIZE - 1;
@@ -67,6 +67,14 @@ fn native(c: &mut Criterion) {
     let requests = mix();
     let packed: Vec<PackedRequest> = requests.iter().map(packed).collect();
     let mut g = c.benchmark_group("native");
+    let table = DecisionTable::new();
+    let mut i = 0;
+    g.bench_function("table_decide_raw", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            table.decide_raw(black_box(packed[i].raw()))
+        })
+    });
     let mut i = 0;
     g.bench_function("decide_packed", |b| {
         b.iter(|| {
@@ -93,6 +101,14 @@ fn native(c: &mut Criterion) {
     });
     g.throughput(Throughput::Elements(MIX_SIZE as u64));
     let mut out = vec![0i64; MIX_SIZE];
+    g.bench_function("table_batch_1024", |b| {
+        b.iter(|| {
+            for (o, p) in out.iter_mut().zip(&packed) {
+                *o = table.decide_raw(black_box(p.raw()));
+            }
+            black_box(&out);
+        })
+    });
     g.bench_function("decide_packed_batch_1024", |b| {
         b.iter(|| {
             for (o, p) in out.iter_mut().zip(&packed) {

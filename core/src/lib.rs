@@ -53,6 +53,8 @@ pub use delegation::{Delegation, ServerTrust};
 pub use error::{ErrorCode, FieldPath, RequestError};
 pub use hop::{Hop, HopOutcome, HopReason, Identity, MAX_HOPS};
 pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
+#[cfg(feature = "alloc")]
+pub use packed::DecisionTable;
 pub use packed::{
     decide_packed, decide_raw, PackedDecision, PackedRequest, RawDecision, DOMAIN_SIZE,
     REQUEST_BITS,

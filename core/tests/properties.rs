@@ -70,6 +70,19 @@ fn packed_domain_is_enumerated_whole_and_round_trips() {
 }
 
 #[test]
+fn fast_validity_check_and_decision_table_match_the_reference_on_every_integer() {
+    let table = DecisionTable::new();
+    for raw in 0..1i64 << REQUEST_BITS {
+        let p = PackedRequest::from_raw(raw).unwrap();
+        assert_eq!(p.is_valid(), p.unpack().is_ok(), "raw {raw}");
+        assert_eq!(table.decide_raw(raw), decide_raw(raw), "raw {raw}");
+    }
+    for raw in [-1, i64::MIN, i64::MAX, 1 << REQUEST_BITS] {
+        assert_eq!(table.decide_raw(raw), decide_raw(raw));
+    }
+}
+
+#[test]
 fn packed_and_typed_paths_agree_and_decisions_round_trip() {
     for packed in PackedRequest::all() {
         let ctx = packed.unpack().unwrap();

@@ -43,11 +43,42 @@ pub enum Verdict {
 pub struct Worker {
     shared: Arc<Shared>,
     live: Option<Live>,
+    /// Decisions not yet added to the shared counter: adding per call would put a contended
+    /// atomic on the hot path; the counter lags by at most [`FLUSH_EVERY`] per worker.
+    uncounted: u64,
+}
+
+const FLUSH_EVERY: u64 = 64;
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 impl Worker {
     pub(super) fn new(shared: Arc<Shared>) -> Worker {
-        Worker { shared, live: None }
+        Worker {
+            shared,
+            live: None,
+            uncounted: 0,
+        }
+    }
+
+    fn count(&mut self, decisions: u64) {
+        self.uncounted += decisions;
+        if self.uncounted >= FLUSH_EVERY {
+            self.flush();
+        }
+    }
+
+    /// Adds this worker's uncounted decisions to the host's counter.
+    pub fn flush(&mut self) {
+        self.shared
+            .stats
+            .decisions
+            .fetch_add(self.uncounted, Ordering::Relaxed);
+        self.uncounted = 0;
     }
 
     fn instantiate(&self) -> Result<Live, Fault> {
@@ -108,10 +139,10 @@ impl Worker {
 
     /// Decides one packed request through the module (the hot path).
     pub fn decide_packed(&mut self, request: PackedRequest) -> Verdict {
-        if let Err(e) = request.unpack() {
-            return Verdict::Invalid(e.code);
+        if !request.is_valid() {
+            return invalid(request);
         }
-        self.shared.stats.decisions.fetch_add(1, Ordering::Relaxed);
+        self.count(1);
         let result = self.with_live(|live, limits| {
             live.store
                 .set_fuel(limits.decide_fuel)
@@ -192,7 +223,7 @@ impl Worker {
                 Verdict::Invalid(_) => Err((fail_closed_for(request), Fault::MalformedAnswer)),
             };
         }
-        self.shared.stats.decisions.fetch_add(1, Ordering::Relaxed);
+        self.count(1);
         let text = request.to_value().to_string();
         let answer = self.with_live(|live, limits| {
             let raw = explain_call(live, limits, text.as_bytes())?;
@@ -205,6 +236,15 @@ impl Worker {
                 .ok_or(Fault::MalformedAnswer)
         });
         answer.map_err(|f| (fail_closed_for(request), f))
+    }
+}
+
+/// The host's answer to an invalid packed request (cold path: the error code comes from the
+/// full unpack).
+fn invalid(request: PackedRequest) -> Verdict {
+    match request.unpack() {
+        Err(e) => Verdict::Invalid(e.code),
+        Ok(_) => Verdict::Invalid(onbehalf_core::ErrorCode::InvalidRequest),
     }
 }
 
