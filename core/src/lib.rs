@@ -56,7 +56,7 @@ pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
 #[cfg(feature = "alloc")]
 pub use packed::DecisionTable;
 pub use packed::{
-    decide_packed, decide_raw, PackedDecision, PackedRequest, RawDecision, DOMAIN_SIZE,
+    decide_packed, decide_raw, PackedDecision, PackedRequest, RawDecision, DENSE_SIZE, DOMAIN_SIZE,
     REQUEST_BITS,
 };
 pub use reason::{Reason, ReasonKind, Reasons};

@@ -39,6 +39,8 @@ use crate::transport::{ServerLocation, Transport};
 pub const REQUEST_BITS: u32 = 20;
 /// How many valid packed requests exist (the size of the exhaustive domain).
 pub const DOMAIN_SIZE: usize = 230_400;
+/// The range of [`PackedRequest::dense_index`].
+pub const DENSE_SIZE: usize = 256_000;
 
 const REASON_SHIFT: u32 = 4;
 const DECISION_BITS: u32 = REASON_SHIFT + 18;
@@ -134,6 +136,23 @@ impl PackedRequest {
         let auth_ok = (raw >> 7) & 0x7 < 5;
         let ncalrpc_remote = (raw >> 3) & 0x7 == 0 && raw & (1 << 6) != 0;
         level_ok & transport_ok & auth_ok & !ncalrpc_remote
+    }
+
+    /// A dense index in `0..DENSE_SIZE` for every request whose enumerated fields are in range
+    /// (`ncalrpc` + remote included): level, transport, server and auth in mixed radix, then the
+    /// ten flag bits. Lets a table of the whole domain take 1 MB instead of 4 MB.
+    #[must_use]
+    pub const fn dense_index(raw: i64) -> Option<usize> {
+        if raw < 0 || raw >> REQUEST_BITS != 0 {
+            return None;
+        }
+        let raw = raw as usize;
+        let (level, transport, auth) = (raw & 0x7, (raw >> 3) & 0x7, (raw >> 7) & 0x7);
+        if level >= 5 || transport >= 5 || auth >= 5 {
+            return None;
+        }
+        let server = (raw >> 6) & 1;
+        Some(level + 5 * transport + 25 * server + 50 * auth + 250 * (raw >> 10))
     }
 
     /// Decodes and validates (unknown field values, `ncalrpc` with a remote server).

@@ -72,13 +72,28 @@ fn packed_domain_is_enumerated_whole_and_round_trips() {
 #[test]
 fn fast_validity_check_and_decision_table_match_the_reference_on_every_integer() {
     let table = DecisionTable::new();
+    let mut dense_seen = vec![false; DENSE_SIZE];
     for raw in 0..1i64 << REQUEST_BITS {
+        if let Some(i) = PackedRequest::dense_index(raw) {
+            assert!(
+                !std::mem::replace(&mut dense_seen[i], true),
+                "dense index {i} used twice"
+            );
+        }
+        if PackedRequest::from_raw(raw).unwrap().is_valid() {
+            assert!(PackedRequest::dense_index(raw).is_some(), "raw {raw}");
+        }
         let p = PackedRequest::from_raw(raw).unwrap();
         assert_eq!(p.is_valid(), p.unpack().is_ok(), "raw {raw}");
         assert_eq!(table.decide_raw(raw), decide_raw(raw), "raw {raw}");
     }
+    assert!(
+        dense_seen.iter().all(|s| *s),
+        "dense index covers 0..DENSE_SIZE"
+    );
     for raw in [-1, i64::MIN, i64::MAX, 1 << REQUEST_BITS] {
         assert_eq!(table.decide_raw(raw), decide_raw(raw));
+        assert_eq!(PackedRequest::dense_index(raw), None);
     }
 }
 

@@ -12,15 +12,42 @@ mod abi;
 pub mod policy {
     use alloc::string::String;
 
-    /// ABI `decide`: packed request → packed decision (or negative error).
+    use onbehalf_core::PackedRequest;
+
+    /// `decide_raw` of every request, precomputed by `build.rs` with the same core
+    /// (little-endian `i32`s indexed by `PackedRequest::dense_index`).
+    static DECISIONS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/decisions.bin"));
+
+    /// ABI `decide`: packed request → packed decision (or negative error), from the table;
+    /// anything outside it (negative, reserved bits, out-of-range fields) is computed.
     #[must_use]
     pub fn decide(request: i64) -> i64 {
-        onbehalf_core::decide_raw(request)
+        let entry = PackedRequest::dense_index(request)
+            .and_then(|i| DECISIONS.get(i * 4..i * 4 + 4))
+            .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok());
+        match entry {
+            Some(bytes) => i64::from(i32::from_le_bytes(bytes)),
+            None => onbehalf_core::decide_raw(request),
+        }
     }
 
     /// ABI `explain`: JSON request text → the decision (or error) JSON.
     #[must_use]
     pub fn explain(request: &str) -> String {
         onbehalf_core::json::decide_str(request)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn table_equals_the_core_on_every_integer_of_the_domain() {
+            for raw in -2..(1i64 << onbehalf_core::REQUEST_BITS) + 2 {
+                assert_eq!(
+                    super::decide(raw),
+                    onbehalf_core::decide_raw(raw),
+                    "raw {raw}"
+                );
+            }
+        }
     }
 }

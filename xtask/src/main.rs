@@ -268,15 +268,27 @@ fn bench() -> Result {
     let _ = server.wait();
     result?;
 
-    let rows: [(&str, &str, &str, f64); 9] = [
+    let rows: [(&str, &str, &str, f64); 11] = [
         (
-            "native `decide_packed` (single)",
+            "native `DecisionTable::decide_raw` (single)",
+            "native",
+            "table_decide_raw",
+            1.0,
+        ),
+        (
+            "native `DecisionTable`, batch of 1,024",
+            "native",
+            "table_batch_1024",
+            1024.0,
+        ),
+        (
+            "native `decide_packed` (computed, single)",
             "native",
             "decide_packed",
             1.0,
         ),
         (
-            "native `decide_packed`, batch of 1,024",
+            "native `decide_packed` (computed), batch of 1,024",
             "native",
             "decide_packed_batch_1024",
             1024.0,
@@ -324,9 +336,9 @@ fn bench() -> Result {
             1.0,
         ),
     ];
-    let base = criterion_mean_ns("native", "decide_packed").unwrap_or(f64::NAN);
+    let base = criterion_mean_ns("native", "table_decide_raw").unwrap_or(f64::NAN);
     let full = criterion_mean_ns("native", "decide_full").unwrap_or(f64::NAN);
-    println!("| path | ns / decision | × native `decide_packed` | peer ÷ native `decide` |");
+    println!("| path | ns / decision | ÷ native table lookup | peer ÷ native `decide` |");
     println!("|---|---:|---:|---:|");
     for (label, group, name, per) in rows {
         let ns = criterion_mean_ns(group, name)
