@@ -259,7 +259,8 @@ fn bench() -> Result {
     let (mut server, addr) = start_server()?;
     let load = root().join("target/release/load");
     let load = load.to_string_lossy();
-    let runs = [("8", "1"), ("8", "100")];
+    // Single requests at full load; batches of 100 at moderate (2 connections) and full load.
+    let runs = [("8", "1"), ("2", "100"), ("8", "100")];
     let mut result = Ok(());
     for (connections, batch) in runs {
         result = result.and(run(&load, &[&addr, connections, "10", batch]));

@@ -287,12 +287,17 @@ fn batch_call(
             ptr
         }
     };
-    let input: Vec<u8> = requests.iter().flat_map(|r| r.to_le_bytes()).collect();
     let in_addr = usize::try_from(base).map_err(|_| Fault::MalformedAnswer)?;
     let out_addr = in_addr + count * 8;
-    live.memory
-        .write(&mut live.store, in_addr, &input)
-        .map_err(|_| Fault::MalformedAnswer)?;
+    // Write the requests straight into module memory (bounds-checked slice, no staging copy).
+    let input = live
+        .memory
+        .data_mut(&mut live.store)
+        .get_mut(in_addr..out_addr)
+        .ok_or(Fault::MalformedAnswer)?;
+    for (slot, request) in input.chunks_exact_mut(8).zip(requests) {
+        slot.copy_from_slice(&request.to_le_bytes());
+    }
     let fuel = limits
         .batch_fuel_per_request
         .saturating_mul(count as u64)
@@ -306,10 +311,11 @@ fn batch_call(
     if done != count_i32 {
         return Err(Fault::MalformedAnswer);
     }
-    let mut output = vec![0u8; count * 8];
-    live.memory
-        .read(&live.store, out_addr, &mut output)
-        .map_err(|_| Fault::MalformedAnswer)?;
+    let output = live
+        .memory
+        .data(&live.store)
+        .get(out_addr..out_addr + count * 8)
+        .ok_or(Fault::MalformedAnswer)?;
     Ok(output
         .chunks_exact(8)
         .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0xff; 8])))
