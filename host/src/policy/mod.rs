@@ -244,6 +244,7 @@ impl WorkerPool {
             .pop();
         let mut worker = taken.unwrap_or_else(|| self.host.worker());
         let result = f(&mut worker);
+        worker.flush(); // one atomic per use keeps /metrics exact; a use is a whole HTTP request
         self.idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

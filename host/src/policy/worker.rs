@@ -167,23 +167,20 @@ impl Worker {
     pub fn decide_batch(&mut self, requests: &[PackedRequest]) -> Vec<Verdict> {
         let mut verdicts: Vec<Verdict> = requests
             .iter()
-            .map(|r| match r.unpack() {
-                Ok(_) => Verdict::Fault(Fault::MalformedAnswer), // placeholder, replaced below
-                Err(e) => Verdict::Invalid(e.code),
+            .map(|r| match r.is_valid() {
+                true => Verdict::Fault(Fault::MalformedAnswer), // placeholder, replaced below
+                false => invalid(*r),
             })
             .collect();
         let valid: Vec<i64> = requests
             .iter()
-            .filter(|r| r.unpack().is_ok())
+            .filter(|r| r.is_valid())
             .map(|r| r.raw())
             .collect();
         if valid.is_empty() {
             return verdicts;
         }
-        self.shared
-            .stats
-            .decisions
-            .fetch_add(valid.len() as u64, Ordering::Relaxed);
+        self.count(valid.len() as u64);
         let result = self.with_live(|live, limits| batch_call(live, limits, &valid));
         let stats = &self.shared.stats;
         let mut answers = match result {
