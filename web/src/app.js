@@ -35,7 +35,7 @@ const AUTH_WORDS = {
 };
 const TRUST_WORDS = {
   none: "not trusted (AD default)",
-  unconstrained: "unconstrained (TRUSTED_FOR_DELEGATION)",
+  unconstrained: "forwards the client's TGT (TRUSTED_FOR_DELEGATION)",
   constrained: "constrained — KCD (msDS-AllowedToDelegateTo)",
   resource_based: "resource-based — RBCD",
 };

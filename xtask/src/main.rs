@@ -201,6 +201,8 @@ fn serve(extra: &[String]) -> Result {
         "--web",
         &web_dist,
     ];
+    // `cargo xtask serve -- --addr …` and `cargo xtask serve --addr …` both work.
+    let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
 }
