@@ -165,47 +165,39 @@ impl Worker {
     /// Decides many packed requests with one `decide_batch` call. Invalid requests are
     /// answered by the host and not sent; a fault answers every sent request fail-closed.
     pub fn decide_batch(&mut self, requests: &[PackedRequest]) -> Vec<Verdict> {
-        let mut verdicts: Vec<Verdict> = requests
-            .iter()
-            .map(|r| match r.is_valid() {
-                true => Verdict::Fault(Fault::MalformedAnswer), // placeholder, replaced below
-                false => invalid(*r),
-            })
-            .collect();
         let valid: Vec<i64> = requests
             .iter()
             .filter(|r| r.is_valid())
             .map(|r| r.raw())
             .collect();
-        if valid.is_empty() {
-            return verdicts;
-        }
-        self.count(valid.len() as u64);
-        let result = self.with_live(|live, limits| batch_call(live, limits, &valid));
+        let answers = if valid.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.count(valid.len() as u64);
+            self.with_live(|live, limits| batch_call(live, limits, &valid))
+        };
+        // One pass in request order: invalid requests are answered by the host, valid ones
+        // take the module's answers in turn (all fail-closed if the call faulted).
         let stats = &self.shared.stats;
-        let mut answers = match result {
-            Ok(raw) => raw
-                .into_iter()
-                .map(|r| match RawDecision::classify(r) {
-                    RawDecision::Decision(d) => Verdict::Decided(d),
-                    RawDecision::Error(_) | RawDecision::Malformed => {
+        let mut raw = answers.as_deref().unwrap_or_default().iter();
+        requests
+            .iter()
+            .map(|r| {
+                if !r.is_valid() {
+                    return invalid(*r);
+                }
+                if let Err(fault) = answers {
+                    return Verdict::Fault(fault);
+                }
+                match raw.next().map(|a| RawDecision::classify(*a)) {
+                    Some(RawDecision::Decision(d)) => Verdict::Decided(d),
+                    _ => {
                         stats.count_fault(Fault::MalformedAnswer);
                         Verdict::Fault(Fault::MalformedAnswer)
                     }
-                })
-                .collect::<Vec<_>>()
-                .into_iter(),
-            Err(fault) => vec![Verdict::Fault(fault); valid.len()].into_iter(),
-        };
-        for v in verdicts
-            .iter_mut()
-            .filter(|v| !matches!(v, Verdict::Invalid(_)))
-        {
-            *v = answers
-                .next()
-                .unwrap_or(Verdict::Fault(Fault::MalformedAnswer));
-        }
-        verdicts
+                }
+            })
+            .collect()
     }
 
     /// Decides a validated request through the module: hop-free requests take the packed
