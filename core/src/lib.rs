@@ -36,6 +36,7 @@ mod decision;
 mod delegation;
 mod error;
 mod hop;
+pub mod invariants;
 mod level;
 mod packed;
 mod reason;

@@ -208,22 +208,8 @@ proptest! {
     fn hop_chains_obey_the_chain_invariants(req in arb_request()) {
         req.with_request(|r| {
             let d = decide(r).unwrap();
-            let hop_free = decide_packed(PackedRequest::pack(&r.context())).unwrap().unpack();
-            prop_assert_eq!((d.effective, d.reach, d.reasons), (hop_free.effective, hop_free.reach, hop_free.reasons));
-            prop_assert_eq!(d.hops().len(), r.hops.len());
-            let mut denied = false;
-            let mut allowed_count = 0;
-            for (outcome, hop) in d.hops().iter().zip(r.hops) {
-                prop_assert_eq!(outcome.target, hop.target);
-                prop_assert_eq!(outcome.allowed(), outcome.identity() == Identity::Client);
-                if denied {
-                    prop_assert_eq!(outcome.reason, HopReason::ChainBroken);
-                }
-                if !outcome.allowed() { denied = true; } else { allowed_count += 1; }
-            }
-            // Reach bounds how many boundaries the identity crosses.
-            let bound = match d.reach { Reach::None | Reach::Local => 0, Reach::Network => 1, Reach::MultiHop => usize::MAX };
-            prop_assert!(allowed_count <= bound, "{} allowed hops with reach {}", allowed_count, d.reach);
+            // The chain invariants (one definition, shared with the fuzz targets).
+            prop_assert_eq!(invariants::check(r, &d), Ok(()));
             Ok(())
         })?;
     }
@@ -252,4 +238,28 @@ proptest! {
         let out = decide_raw(raw);
         prop_assert!(!matches!(RawDecision::classify(out), RawDecision::Malformed));
     }
+}
+
+#[test]
+fn the_invariant_check_catches_broken_decisions() {
+    let request = Request::new(RequestedLevel::Impersonation);
+    let d = decide(&request).unwrap();
+    assert_eq!(invariants::check(&request, &d), Ok(()));
+    // Reach that does not follow the effective level.
+    let bad = Decision::new(d.effective, Reach::MultiHop, d.reasons);
+    assert!(invariants::check(&request, &bad).is_err());
+    // Consistent in itself, but not what the packed path decides for this request.
+    let bad = Decision::new(Level::Delegation, Reach::MultiHop, d.reasons);
+    assert!(invariants::check(&request, &bad).is_err());
+    // A missing hop outcome.
+    let hops = [Hop {
+        target: "cifs/fs1",
+        auth: AuthService::Kerberos,
+        transport: Transport::NcacnIpTcp,
+    }];
+    let with_hop = Request {
+        hops: &hops,
+        ..request
+    };
+    assert!(invariants::check(&with_hop, &d).is_err());
 }

@@ -1,7 +1,9 @@
 //! onbehalf's host side around [`onbehalf_core`]: the wasmtime policy-module host
-//! ([`policy`]), and the HTTP server ([`server`]) with its [`metrics`].
+//! ([`policy`]), and the HTTP server ([`server`], its accept loop in `connections.rs`) with
+//! its [`metrics`].
 #![forbid(unsafe_code)]
 
+mod connections;
 pub mod metrics;
 pub mod policy;
 pub mod server;

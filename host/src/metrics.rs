@@ -12,7 +12,7 @@ const BUCKETS: [f64; 11] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 1.0,
 ];
 /// Status codes counted individually (others count as "other").
-const STATUSES: [u16; 8] = [200, 400, 401, 403, 404, 413, 415, 422];
+const STATUSES: [u16; 10] = [200, 400, 401, 403, 404, 408, 413, 415, 422, 500];
 
 /// Counters of the HTTP layer.
 #[derive(Debug, Default)]
@@ -21,6 +21,58 @@ pub struct Metrics {
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_nanos: AtomicU64,
+    /// Connection counters of the accept loop.
+    pub connections: Connections,
+}
+
+/// Counters of the accept loop (`connections.rs`).
+#[derive(Debug, Default)]
+pub struct Connections {
+    open: AtomicU64,
+    accepted: AtomicU64,
+    refused: AtomicU64,
+    header_timeouts: AtomicU64,
+    accept_errors: AtomicU64,
+}
+
+/// Counts one open connection until dropped.
+#[derive(Debug)]
+pub struct OpenConnection<'a>(&'a Connections);
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Connections {
+    /// A connection was accepted; it counts as open until the guard is dropped.
+    pub fn opened(&self) -> OpenConnection<'_> {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+        self.open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(self)
+    }
+
+    /// A connection over the cap was answered `503` and closed.
+    pub fn refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was closed because its request headers did not arrive in time.
+    pub fn header_timeout(&self) {
+        self.header_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `accept` failed (for example, out of file descriptors).
+    pub fn accept_error(&self) {
+        self.accept_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Connections open now.
+    #[must_use]
+    pub fn open(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
+    }
 }
 
 impl Metrics {
@@ -112,6 +164,30 @@ impl Metrics {
                 out,
                 "onbehalf_http_responses_total{{status=\"other\"}} {}",
                 get(other)
+            );
+        }
+        let c = &self.connections;
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_connections_open HTTP connections open now."
+        );
+        let _ = writeln!(out, "# TYPE onbehalf_connections_open gauge");
+        let _ = writeln!(out, "onbehalf_connections_open {}", get(&c.open));
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_connections_total HTTP connections, by what became of them."
+        );
+        let _ = writeln!(out, "# TYPE onbehalf_connections_total counter");
+        for (outcome, counter) in [
+            ("accepted", &c.accepted),
+            ("refused", &c.refused),
+            ("header-timeout", &c.header_timeouts),
+            ("accept-error", &c.accept_errors),
+        ] {
+            let _ = writeln!(
+                out,
+                "onbehalf_connections_total{{outcome=\"{outcome}\"}} {}",
+                get(counter)
             );
         }
         let _ = writeln!(

@@ -29,6 +29,13 @@ pub struct ServeArgs {
     /// Largest request body on the decision routes, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     body_limit: usize,
+    /// Most HTTP connections open at once; more are answered 503 and closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Milliseconds a client has to send a request's headers (and, separately, its body);
+    /// idle keep-alive connections are closed after the same time.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    client_timeout_ms: u64,
 }
 
 fn admin_token(args: &ServeArgs) -> Result<Option<String>, String> {
@@ -96,6 +103,9 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         body_limit: args.body_limit,
         admin_token: token,
         web_dir: args.web.clone(),
+        max_connections: args.max_connections as usize,
+        header_read_timeout: Duration::from_millis(args.client_timeout_ms),
+        body_read_timeout: Duration::from_millis(args.client_timeout_ms),
         ..ServerConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

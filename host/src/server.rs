@@ -10,13 +10,13 @@
 //! | `GET /…` | the web explainer's static files, when a web directory is given |
 //!
 //! HTTP-layer errors use their own codes (`payload-too-large`, `unsupported-media-type`,
-//! `unauthorized`, `admin-disabled`, `policy-rejected`, `not-found`, `method-not-allowed`);
+//! `unauthorized`, `admin-disabled`, `policy-rejected`, `not-found`, `method-not-allowed`,
+//! `request-timeout`, `too-many-connections`);
 //! request errors use the spec's codes. User input never causes a 500.
 
-use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -41,6 +41,14 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Directory of the web explainer's static files.
     pub web_dir: Option<PathBuf>,
+    /// Most connections open at once; one more is answered `503 too-many-connections` and
+    /// closed.
+    pub max_connections: usize,
+    /// Deadline for a request's headers, counted from when the connection starts waiting
+    /// for them, so it also closes idle keep-alive connections.
+    pub header_read_timeout: Duration,
+    /// Deadline for a request's body once its headers are in (`408 request-timeout`).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +58,9 @@ impl Default for ServerConfig {
             max_batch: 10_000,
             admin_token: None,
             web_dir: None,
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -77,6 +88,18 @@ impl AppState {
     pub fn host(&self) -> &PolicyHost {
         self.pool.host()
     }
+
+    /// The settings the server was started with.
+    #[must_use]
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The HTTP-layer counters.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
 }
 
 /// The router with every route.
@@ -91,19 +114,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: Arc<AppState>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-}
+pub use crate::connections::serve;
 
 fn json(state: &AppState, status: StatusCode, body: &Value) -> Response {
     state.metrics.count_status(status.as_u16());
@@ -159,9 +170,27 @@ async fn read_body(
             ));
         }
     }
-    match to_bytes(request.into_body(), limit).await {
-        Ok(bytes) => Ok(bytes.to_vec()),
+    let deadline = state.config.body_read_timeout;
+    match tokio::time::timeout(deadline, to_bytes(request.into_body(), limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes.to_vec()),
         Err(_) => {
+            let message = format!(
+                "the body did not arrive within {} ms",
+                deadline.as_millis()
+            );
+            let mut response = http_error(
+                state,
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                &message,
+            );
+            // The rest of the body is still on its way: the connection cannot be reused.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(response)
+        }
+        Ok(Err(_)) => {
             let message = format!("the body exceeds {limit} bytes (or was cut off)");
             Err(http_error(
                 state,
@@ -367,7 +396,18 @@ async fn reload_policy(State(state): State<Arc<AppState>>, request: Request) -> 
         Ok(b) => b,
         Err(r) => return r,
     };
-    match state.host().reload(&bytes, "uploaded") {
+    // Compiling a module takes milliseconds to seconds: keep it off the async worker threads.
+    let host = state.host().clone();
+    let reloaded = tokio::task::spawn_blocking(move || host.reload(&bytes, "uploaded")).await;
+    let Ok(reloaded) = reloaded else {
+        return http_error(
+            &state,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the reload task failed; the current policy stays loaded",
+        );
+    };
+    match reloaded {
         Ok(_) => {
             let body = Value::Object(vec![("policy".into(), policy_value(state.host()))]);
             json(&state, StatusCode::OK, &body)

@@ -85,6 +85,12 @@ fn json_requests_with_hops_go_through_the_module_and_match_the_spec() {
 /// delegation requests, so it passes the load-time smoke decision; `explain` runs
 /// `bad_explain`.
 fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
+    hostile_module(bad, "", bad_explain)
+}
+
+/// As [`hostile_with`], and `decide_batch` first runs `bad_batch` (with `$in`, `$out`, `$n`
+/// in scope).
+fn hostile_module(bad: &str, bad_batch: &str, bad_explain: &str) -> Vec<u8> {
     let ok = native(PackedRequest::pack(
         &Request::new(RequestedLevel::Impersonation).context(),
     ))
@@ -98,6 +104,7 @@ fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
             i64.const {ok})
           (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
             (local $i i32)
+            {bad_batch}
             (block $done
               (loop $next
                 (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -420,4 +427,141 @@ fn strict_policy_changes_exactly_the_verdicts_it_is_meant_to() {
         got.to_string(),
         r#"{"effective":"delegation","reach":"network","reasons":[],"hops":[{"target":"cifs/a","allowed":true,"as":"client","reason":"hop-constrained-target-allowed"},{"target":"cifs/b","allowed":false,"as":"anonymous","reason":"hop-no-credentials"}]}"#
     );
+}
+
+#[test]
+fn a_module_writing_outside_the_buffer_it_was_given_is_contained() {
+    let request = [delegation(), impersonation()];
+    let expected: Vec<Verdict> = request
+        .iter()
+        .map(|r| Verdict::Decided(native(*r)))
+        .collect();
+    // Past the end of its own linear memory: a trap, answered fail-closed.
+    let wasm = hostile_module(
+        "",
+        "(i64.store (i32.const 0xfffffff8) (i64.const 0))",
+        "",
+    );
+    let host = PolicyHost::from_bytes(&wasm, "oob-write", small_limits()).unwrap();
+    let mut worker = host.worker();
+    assert_eq!(
+        worker.decide_batch(&request),
+        vec![Verdict::Fault(Fault::Trap); 2]
+    );
+    assert_eq!(
+        worker.decide_batch(&request[1..]),
+        vec![Verdict::Fault(Fault::Trap)]
+    );
+    // Inside its memory but outside the buffer (over the input, over address 0, over the
+    // whole first page): the module only damages its own sandbox, and the host reads only
+    // the output buffer, so correct answers still come out and nothing else is affected.
+    let wasm = hostile_module(
+        "(return (i64.const 0x0))",
+        "(memory.fill (i32.const 0) (i32.const 0xab) (local.get $in))
+         (memory.fill (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 3)))
+                      (i32.const 0xcd) (i32.const 4096))",
+        "",
+    );
+    let host = PolicyHost::from_bytes(&wasm, "scribbler", small_limits()).unwrap();
+    let mut worker = host.worker();
+    // Its `decide` answers 0 for delegation requests: that is a well-formed decision of its
+    // own policy, not a fault, so only the impersonation answer is compared.
+    let answers = worker.decide_batch(&request);
+    assert_eq!(answers[1], expected[1]);
+    assert!(matches!(answers[0], Verdict::Decided(_)));
+    assert_eq!(host.stats().total_faults(), 0);
+    // Returning a count other than the one asked for is malformed.
+    let wasm = hostile_module("", "(return (i32.add (local.get $n) (i32.const 1)))", "");
+    let host = PolicyHost::from_bytes(&wasm, "miscount", small_limits()).unwrap();
+    assert_eq!(
+        host.worker().decide_batch(&request),
+        vec![Verdict::Fault(Fault::MalformedAnswer); 2]
+    );
+}
+
+/// A module whose `decide` spins `iterations` times on delegation requests, then answers
+/// correctly.
+fn spinner(iterations: u32) -> Vec<u8> {
+    hostile(&format!(
+        "(local.set 0 (i64.const {iterations}))
+         (loop $l (local.set 0 (i64.sub (local.get 0) (i64.const 1)))
+                  (br_if $l (i64.gt_s (local.get 0) (i64.const 0))))
+         (return (i64.const {}))",
+        native(delegation()).raw()
+    ))
+}
+
+fn spin_verdict(iterations: u32, limits: Limits) -> Verdict {
+    let host = PolicyHost::from_bytes(&spinner(iterations), "spinner", limits).unwrap();
+    let verdict = host.worker().decide_packed(delegation());
+    verdict
+}
+
+#[test]
+fn a_module_taking_exactly_the_fuel_limit_decides_and_one_step_more_fails_closed() {
+    let limits = small_limits();
+    let decided = Verdict::Decided(native(delegation()));
+    // Binary search for the largest loop count that still fits the fuel of one call.
+    let (mut fits, mut too_much) = (0_u32, 1_000_000_u32);
+    assert_eq!(spin_verdict(fits, limits), decided);
+    assert_eq!(spin_verdict(too_much, limits), Verdict::Fault(Fault::OutOfFuel));
+    while too_much - fits > 1 {
+        let mid = fits + (too_much - fits) / 2;
+        if spin_verdict(mid, limits) == decided {
+            fits = mid;
+        } else {
+            assert_eq!(spin_verdict(mid, limits), Verdict::Fault(Fault::OutOfFuel));
+            too_much = mid;
+        }
+    }
+    // The edge is where the fuel runs out: a few wasm instructions per iteration.
+    let per_iteration = limits.decide_fuel / u64::from(fits);
+    assert!((2..=10).contains(&per_iteration), "{fits} iterations fit");
+    // The same module on the edge decides again once the budget is raised, so it was the
+    // fuel and nothing else that stopped it.
+    let raised = Limits {
+        decide_fuel: limits.decide_fuel * 2,
+        ..limits
+    };
+    assert_eq!(spin_verdict(too_much, raised), decided);
+}
+
+#[test]
+fn a_valid_module_of_50_mb_is_refused_before_it_is_compiled() {
+    // The embedded module plus a 50 MB custom section: still a valid module.
+    let mut wasm = onbehalf_host::policy::DEFAULT_MODULE.to_vec();
+    let name = b"padding";
+    let payload = 50 * 1024 * 1024;
+    let mut size = name.len() + 1 + payload;
+    wasm.push(0); // custom section id
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            wasm.push(byte);
+            break;
+        }
+        wasm.push(byte | 0x80);
+    }
+    wasm.push(name.len() as u8);
+    wasm.extend_from_slice(name);
+    wasm.resize(wasm.len() + payload, 0);
+    assert!(wasmparser_accepts(&wasm));
+    let err = PolicyHost::from_bytes(&wasm, "big", Limits::default())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, onbehalf_host::policy::LoadError::TooLarge { .. }),
+        "{err}"
+    );
+    // With the size limit raised it loads, so it was the size that refused it.
+    let roomy = Limits {
+        max_module_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    assert!(PolicyHost::from_bytes(&wasm, "big", roomy).is_ok());
+}
+
+fn wasmparser_accepts(wasm: &[u8]) -> bool {
+    wasmtime::Module::validate(&wasmtime::Engine::default(), wasm).is_ok()
 }

@@ -200,6 +200,16 @@ impl Worker {
             .collect()
     }
 
+    /// The module's raw `explain` answer to arbitrary input bytes, under the same limits
+    /// as every call; not checked against the request (there may be none). For
+    /// diagnostics and for fuzzing the ABI: [`Worker::decide_request`] is the checked path.
+    ///
+    /// # Errors
+    /// The fault, if the module misbehaved (the instance is then discarded).
+    pub fn explain_raw(&mut self, input: &[u8]) -> Result<Vec<u8>, Fault> {
+        self.with_live(|live, limits| explain_call(live, limits, input))
+    }
+
     /// Decides a validated request through the module: hop-free requests take the packed
     /// path, others the JSON `explain` ABI. Returns the decision JSON, or the fail-closed
     /// decision (and the fault) when the module misbehaves.

@@ -1,0 +1,98 @@
+//! Arbitrary bodies through the HTTP handler of `onbehalf serve` (the axum router, in
+//! process, with the embedded module behind it).
+//!
+//! The first input byte picks the route (`/v1/decide` or `/v1/explain`) and whether a JSON
+//! content type is sent; the rest is the body. Properties: never a 5xx; every body is JSON;
+//! `/v1/decide` answers exactly what the native core answers for the same text (200 for a
+//! decision or an array, 400 with the core's error object otherwise), element by element for
+//! arrays; `/v1/explain` gives the same decision and agrees with the reference.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::{to_bytes, Body};
+use axum::http::{Request, StatusCode};
+use libfuzzer_sys::fuzz_target;
+use onbehalf_core::json::{decide_value, error_to_value, Value};
+use onbehalf_core::{ErrorCode, FieldPath, RequestError};
+use onbehalf_host::policy::{Limits, PolicyHost};
+use onbehalf_host::server::{router, AppState, ServerConfig};
+use tower::ServiceExt;
+
+struct Fixture {
+    runtime: tokio::runtime::Runtime,
+    state: Arc<AppState>,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let host = PolicyHost::with_default_module(Limits::default()).expect("the default module loads");
+        Fixture {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime"),
+            state: AppState::new(host, ServerConfig::default()),
+        }
+    })
+}
+
+/// What the native core answers for this body, as the handler should.
+fn expected(body: &[u8], max_batch: usize) -> Option<Value> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        let e = RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "UTF-8 text");
+        return Some(error_to_value(&e));
+    };
+    match Value::parse(text) {
+        Err(e) => Some(error_to_value(&e)),
+        Ok(Value::Array(items)) if items.len() > max_batch => None,
+        Ok(Value::Array(items)) => Some(Value::Array(items.iter().map(decide_value).collect())),
+        Ok(single) => Some(decide_value(&single)),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((selector, body)) = data.split_first() else {
+        return;
+    };
+    let fixture = fixture();
+    let explain = selector & 1 == 1;
+    let mut request = Request::post(if explain { "/v1/explain" } else { "/v1/decide" });
+    if selector & 2 == 2 {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request.body(Body::from(body.to_vec())).expect("a valid request");
+    let app = router(fixture.state.clone());
+    let (status, bytes) = fixture.runtime.block_on(async move {
+        let response = app.oneshot(request).await.expect("the router is infallible");
+        let status = response.status();
+        (status, to_bytes(response.into_body(), usize::MAX).await.expect("a body"))
+    });
+    assert!(
+        status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+        "unexpected status {status}"
+    );
+    let text = std::str::from_utf8(&bytes).expect("a UTF-8 body");
+    let answer = Value::parse(text).expect("a JSON body");
+    let Some(expected) = expected(body, ServerConfig::default().max_batch) else {
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        return;
+    };
+    let is_error = expected.get("error").is_some();
+    if explain {
+        if is_error || matches!(expected, Value::Array(_)) {
+            // Arrays are not explained: an error either way.
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+            assert!(answer.get("error").is_some(), "{text}");
+        } else {
+            assert_eq!(status, StatusCode::OK, "{text}");
+            assert_eq!(answer.get("decision"), Some(&expected), "{text}");
+            assert_eq!(answer.get("agrees_with_reference"), Some(&Value::Bool(true)));
+        }
+    } else {
+        let want = if is_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        assert_eq!(status, want, "{text}");
+        assert_eq!(answer, expected, "handler and native core differ");
+    }
+});
