@@ -1,7 +1,9 @@
 //! Benchmark support: the fixed request mix ([`mix`]) and the peers encoding the same rules
 //! ([`peers`]). The benchmarks themselves are in `benches/decide.rs`; `src/bin/load.rs` is
-//! the HTTP load generator.
+//! the HTTP load generator and `src/bin/soak.rs` the load-and-fault soak, both over
+//! [`client`].
 
+pub mod client;
 pub mod mix;
 pub mod peers;
 

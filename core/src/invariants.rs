@@ -88,5 +88,8 @@ pub fn check(request: &Request<'_>, decision: &Decision<'_>) -> Result<(), Viola
         Reach::Network => 1,
         Reach::MultiHop => usize::MAX,
     };
-    require(allowed <= bound, "no more hops are allowed than reach permits")
+    require(
+        allowed <= bound,
+        "no more hops are allowed than reach permits",
+    )
 }

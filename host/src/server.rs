@@ -174,10 +174,7 @@ async fn read_body(
     match tokio::time::timeout(deadline, to_bytes(request.into_body(), limit)).await {
         Ok(Ok(bytes)) => Ok(bytes.to_vec()),
         Err(_) => {
-            let message = format!(
-                "the body did not arrive within {} ms",
-                deadline.as_millis()
-            );
+            let message = format!("the body did not arrive within {} ms", deadline.as_millis());
             let mut response = http_error(
                 state,
                 StatusCode::REQUEST_TIMEOUT,

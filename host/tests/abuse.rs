@@ -9,17 +9,17 @@
     missing_docs
 )]
 
-mod http;
+mod common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use http::{post_json, request, start_default};
+use common::http::{post_json, request, start_default};
 use onbehalf_host::server::ServerConfig;
 
 const TOKEN: &str = "0123456789abcdef-test-token";
-const STRICT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_STRICT_MODULE"));
+use onbehalf_host::policy::STRICT_EXAMPLE_MODULE as STRICT_MODULE;
 
 /// Short client deadlines, so the tests do not wait long for the server to give up.
 fn impatient() -> ServerConfig {
@@ -83,7 +83,12 @@ fn a_client_trickling_its_headers_is_cut_off_while_others_are_served() {
     if !cut_off {
         assert!(read_until_closed(&mut slow).is_empty());
     }
-    assert!(metric(addr, "onbehalf_connections_total{outcome=\"header-timeout\"}") >= 1);
+    assert!(
+        metric(
+            addr,
+            "onbehalf_connections_total{outcome=\"header-timeout\"}"
+        ) >= 1
+    );
 }
 
 #[test]
@@ -106,7 +111,10 @@ fn a_client_trickling_its_body_gets_408_request_timeout() {
     let raw = String::from_utf8(read_until_closed(&mut slow)).unwrap();
     assert!(raw.starts_with("HTTP/1.1 408"), "{raw}");
     assert!(raw.contains(r#""code":"request-timeout""#), "{raw}");
-    assert!(raw.to_ascii_lowercase().contains("connection: close"), "{raw}");
+    assert!(
+        raw.to_ascii_lowercase().contains("connection: close"),
+        "{raw}"
+    );
     assert!(healthy(addr));
 }
 
@@ -136,7 +144,12 @@ fn idle_connections_are_closed_and_the_connection_cap_answers_503() {
     let reply = post_json(addr, "/v1/decide", r#"{"level":"delegation"}"#);
     assert_eq!(reply.status, 200);
     assert!(metric(addr, "onbehalf_connections_total{outcome=\"refused\"}") >= 1);
-    assert!(metric(addr, "onbehalf_connections_total{outcome=\"header-timeout\"}") >= 16);
+    assert!(
+        metric(
+            addr,
+            "onbehalf_connections_total{outcome=\"header-timeout\"}"
+        ) >= 16
+    );
 }
 
 #[test]
@@ -161,7 +174,13 @@ fn an_idle_keep_alive_connection_is_closed_after_the_header_deadline() {
 #[test]
 fn a_batch_of_exactly_10000_is_answered_and_10001_is_refused() {
     let (addr, _) = start_default(ServerConfig::default());
-    let levels = ["anonymous", "identify", "impersonate", "delegate", "default"];
+    let levels = [
+        "anonymous",
+        "identify",
+        "impersonate",
+        "delegate",
+        "default",
+    ];
     let batch: Vec<String> = (0..10_000)
         .map(|i| format!(r#"{{"level":"{}"}}"#, levels[i % levels.len()]))
         .collect();

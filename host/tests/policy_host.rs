@@ -15,13 +15,15 @@ use onbehalf_core::json::{decision_to_value, parse_request, Value};
 use onbehalf_core::*;
 use onbehalf_host::policy::{
     Fault, Limits, LoadError, PolicyHost, Verdict, DEFAULT_MODULE, POLICY_MODULE_FAULT,
+    STRICT_EXAMPLE_MODULE as STRICT_MODULE,
 };
 
-const STRICT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_STRICT_MODULE"));
+mod common;
 
-fn native(p: PackedRequest) -> PackedDecision {
-    decide_packed(p).unwrap()
-}
+use common::hostile::{
+    delegation, hostile, hostile_module, hostile_with, impersonation, native, small_limits,
+    with_padding,
+};
 
 fn default_host() -> PolicyHost {
     PolicyHost::with_default_module(Limits::default()).unwrap()
@@ -78,64 +80,6 @@ fn json_requests_with_hops_go_through_the_module_and_match_the_spec() {
         let got = worker.decide_request(&request).unwrap();
         let got: serde_json::Value = serde_json::from_str(&got.to_string()).unwrap();
         assert_eq!(got, case["expect"], "{}", case["id"]);
-    }
-}
-
-/// A minimal ABI v1 module in WAT whose `decide` misbehaves (runs `bad`) only for
-/// delegation requests, so it passes the load-time smoke decision; `explain` runs
-/// `bad_explain`.
-fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
-    hostile_module(bad, "", bad_explain)
-}
-
-/// As [`hostile_with`], and `decide_batch` first runs `bad_batch` (with `$in`, `$out`, `$n`
-/// in scope).
-fn hostile_module(bad: &str, bad_batch: &str, bad_explain: &str) -> Vec<u8> {
-    let ok = native(PackedRequest::pack(
-        &Request::new(RequestedLevel::Impersonation).context(),
-    ))
-    .raw();
-    wat::parse_str(format!(
-        r#"(module
-          (memory (export "memory") 1)
-          (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-          (func $decide (export "decide") (param i64) (result i64)
-            (if (i64.eq (i64.and (local.get 0) (i64.const 7)) (i64.const 4)) (then {bad}))
-            i64.const {ok})
-          (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
-            (local $i i32)
-            {bad_batch}
-            (block $done
-              (loop $next
-                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $next)))
-            (local.get $n))
-          (func (export "alloc") (param i32) (result i32) i32.const 1024)
-          (func (export "dealloc") (param i32 i32))
-          (func (export "explain") (param i32 i32) (result i64) {bad_explain} i64.const 0))"#
-    ))
-    .unwrap()
-}
-
-fn hostile(bad: &str) -> Vec<u8> {
-    hostile_with(bad, "unreachable")
-}
-
-fn delegation() -> PackedRequest {
-    PackedRequest::pack(&Request::new(RequestedLevel::Delegation).context())
-}
-
-fn impersonation() -> PackedRequest {
-    PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context())
-}
-
-fn small_limits() -> Limits {
-    Limits {
-        max_memory_bytes: 4 << 20,
-        ..Limits::default()
     }
 }
 
@@ -437,11 +381,7 @@ fn a_module_writing_outside_the_buffer_it_was_given_is_contained() {
         .map(|r| Verdict::Decided(native(*r)))
         .collect();
     // Past the end of its own linear memory: a trap, answered fail-closed.
-    let wasm = hostile_module(
-        "",
-        "(i64.store (i32.const 0xfffffff8) (i64.const 0))",
-        "",
-    );
+    let wasm = hostile_module("", "(i64.store (i32.const 0xfffffff8) (i64.const 0))", "");
     let host = PolicyHost::from_bytes(&wasm, "oob-write", small_limits()).unwrap();
     let mut worker = host.worker();
     assert_eq!(
@@ -493,8 +433,8 @@ fn spinner(iterations: u32) -> Vec<u8> {
 
 fn spin_verdict(iterations: u32, limits: Limits) -> Verdict {
     let host = PolicyHost::from_bytes(&spinner(iterations), "spinner", limits).unwrap();
-    let verdict = host.worker().decide_packed(delegation());
-    verdict
+    let mut worker = host.worker();
+    worker.decide_packed(delegation())
 }
 
 #[test]
@@ -504,7 +444,10 @@ fn a_module_taking_exactly_the_fuel_limit_decides_and_one_step_more_fails_closed
     // Binary search for the largest loop count that still fits the fuel of one call.
     let (mut fits, mut too_much) = (0_u32, 1_000_000_u32);
     assert_eq!(spin_verdict(fits, limits), decided);
-    assert_eq!(spin_verdict(too_much, limits), Verdict::Fault(Fault::OutOfFuel));
+    assert_eq!(
+        spin_verdict(too_much, limits),
+        Verdict::Fault(Fault::OutOfFuel)
+    );
     while too_much - fits > 1 {
         let mid = fits + (too_much - fits) / 2;
         if spin_verdict(mid, limits) == decided {
@@ -529,23 +472,7 @@ fn a_module_taking_exactly_the_fuel_limit_decides_and_one_step_more_fails_closed
 #[test]
 fn a_valid_module_of_50_mb_is_refused_before_it_is_compiled() {
     // The embedded module plus a 50 MB custom section: still a valid module.
-    let mut wasm = onbehalf_host::policy::DEFAULT_MODULE.to_vec();
-    let name = b"padding";
-    let payload = 50 * 1024 * 1024;
-    let mut size = name.len() + 1 + payload;
-    wasm.push(0); // custom section id
-    loop {
-        let byte = (size & 0x7f) as u8;
-        size >>= 7;
-        if size == 0 {
-            wasm.push(byte);
-            break;
-        }
-        wasm.push(byte | 0x80);
-    }
-    wasm.push(name.len() as u8);
-    wasm.extend_from_slice(name);
-    wasm.resize(wasm.len() + payload, 0);
+    let wasm = with_padding(onbehalf_host::policy::DEFAULT_MODULE, 50 * 1024 * 1024);
     assert!(wasmparser_accepts(&wasm));
     let err = PolicyHost::from_bytes(&wasm, "big", Limits::default())
         .err()

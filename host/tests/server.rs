@@ -7,13 +7,13 @@
     missing_docs
 )]
 
-mod http;
+mod common;
 
-use http::{post_json, request, start_default};
+use common::http::{post_json, request, start_default};
 use onbehalf_host::server::ServerConfig;
 
 const TOKEN: &str = "0123456789abcdef-test-token";
-const STRICT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_STRICT_MODULE"));
+use onbehalf_host::policy::STRICT_EXAMPLE_MODULE as STRICT_MODULE;
 
 #[test]
 fn decide_answers_the_spec_json_for_one_request_and_for_arrays() {
@@ -52,7 +52,7 @@ fn bad_input_gets_4xx_with_an_error_body_never_5xx() {
         body_limit: 4096,
         ..ServerConfig::default()
     });
-    let code = |r: &http::Reply| r.json()["error"]["code"].as_str().unwrap().to_owned();
+    let code = |r: &common::http::Reply| r.json()["error"]["code"].as_str().unwrap().to_owned();
 
     let r = post_json(addr, "/v1/decide", "{");
     assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));

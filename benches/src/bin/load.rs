@@ -10,10 +10,9 @@
     missing_docs
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use onbehalf_benches::client::Client;
 use onbehalf_benches::mix::mix;
 
 fn main() {
@@ -44,35 +43,22 @@ fn main() {
         .map(|t| {
             let (addr, bodies) = (addr.clone(), bodies.clone());
             std::thread::spawn(move || {
-                let stream = TcpStream::connect(&addr).unwrap();
-                stream.set_nodelay(true).unwrap();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut writer = stream;
+                let mut client = Client::new(&addr);
                 let (mut latencies, mut bad) = (Vec::new(), 0usize);
                 let mut i = t;
                 while Instant::now() < deadline {
                     let body = &bodies[i % bodies.len()];
                     i += connections;
                     let started = Instant::now();
-                    write!(writer, "POST /v1/decide HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-                    let (mut status, mut length, mut line) = (0u16, 0usize, String::new());
-                    loop {
-                        line.clear();
-                        reader.read_line(&mut line).unwrap();
-                        let l = line.trim_end();
-                        if l.is_empty() {
-                            break;
-                        }
-                        if let Some(s) = l.strip_prefix("HTTP/1.1 ") {
-                            status = s[..3].parse().unwrap();
-                        } else if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length: ") {
-                            length = v.parse().unwrap();
-                        }
-                    }
-                    let mut answer = vec![0u8; length];
-                    reader.read_exact(&mut answer).unwrap();
+                    let answer = client
+                        .post(
+                            "/v1/decide",
+                            &[("Content-Type", "application/json")],
+                            body.as_bytes(),
+                        )
+                        .unwrap();
                     latencies.push(started.elapsed());
-                    bad += usize::from(status != 200);
+                    bad += usize::from(answer.status != 200);
                 }
                 (latencies, bad)
             })

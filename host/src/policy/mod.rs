@@ -22,6 +22,10 @@ pub use worker::{Verdict, Worker};
 /// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.
 pub const DEFAULT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_DEFAULT_MODULE"));
 
+/// The example custom policy (`examples/strict-policy`: no delegation of any kind), built
+/// by `build.rs` and embedded for tests, demos and the soak run's reload cycle.
+pub const STRICT_EXAMPLE_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_STRICT_MODULE"));
+
 /// Counters kept by the host (exported at `/metrics`).
 #[derive(Debug, Default)]
 pub struct Stats {

@@ -1,13 +1,5 @@
 //! A minimal HTTP/1.1 client for tests (one request per connection), so the tests speak to
 //! the server exactly as any client would, over a real loopback socket.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

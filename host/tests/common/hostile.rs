@@ -1,0 +1,90 @@
+//! Hostile policy modules in WAT (ABI v1) and the requests that trigger them.
+
+use onbehalf_core::{decide_packed, PackedDecision, PackedRequest, Request, RequestedLevel};
+use onbehalf_host::policy::Limits;
+
+/// The native core's decision (what every module should answer).
+pub fn native(p: PackedRequest) -> PackedDecision {
+    decide_packed(p).unwrap()
+}
+
+/// A minimal ABI v1 module in WAT whose `decide` misbehaves (runs `bad`) only for
+/// delegation requests, so it passes the load-time smoke decision; `explain` runs
+/// `bad_explain`.
+pub fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
+    hostile_module(bad, "", bad_explain)
+}
+
+/// As [`hostile_with`], and `decide_batch` first runs `bad_batch` (with `$in`, `$out`, `$n`
+/// in scope). Two mutable globals, `$p` and `$e`, are free for the misbehaviour's use.
+pub fn hostile_module(bad: &str, bad_batch: &str, bad_explain: &str) -> Vec<u8> {
+    let ok = native(PackedRequest::pack(
+        &Request::new(RequestedLevel::Impersonation).context(),
+    ))
+    .raw();
+    wat::parse_str(format!(
+        r#"(module
+          (memory (export "memory") 1)
+          (global $p (mut i32) (i32.const 0))
+          (global $e (mut i32) (i32.const 0))
+          (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+          (func $decide (export "decide") (param i64) (result i64)
+            (if (i64.eq (i64.and (local.get 0) (i64.const 7)) (i64.const 4)) (then {bad}))
+            i64.const {ok})
+          (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
+            (local $i i32)
+            {bad_batch}
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $next)))
+            (local.get $n))
+          (func (export "alloc") (param i32) (result i32) i32.const 1024)
+          (func (export "dealloc") (param i32 i32))
+          (func (export "explain") (param i32 i32) (result i64) {bad_explain} i64.const 0))"#
+    ))
+    .unwrap()
+}
+
+pub fn hostile(bad: &str) -> Vec<u8> {
+    hostile_with(bad, "unreachable")
+}
+
+pub fn delegation() -> PackedRequest {
+    PackedRequest::pack(&Request::new(RequestedLevel::Delegation).context())
+}
+
+pub fn impersonation() -> PackedRequest {
+    PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context())
+}
+
+pub fn small_limits() -> Limits {
+    Limits {
+        max_memory_bytes: 4 << 20,
+        ..Limits::default()
+    }
+}
+
+/// `wasm` plus a custom section of `payload` zero bytes: still a valid module, just big.
+pub fn with_padding(wasm: &[u8], payload: usize) -> Vec<u8> {
+    let mut wasm = wasm.to_vec();
+    let name = b"padding";
+    let mut size = name.len() + 1 + payload;
+    wasm.push(0); // custom section id
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            wasm.push(byte);
+            break;
+        }
+        wasm.push(byte | 0x80);
+    }
+    wasm.push(name.len() as u8);
+    wasm.extend_from_slice(name);
+    wasm.resize(wasm.len() + payload, 0);
+    wasm
+}

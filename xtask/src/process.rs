@@ -1,0 +1,68 @@
+//! Running programs: the repository root, `cargo`, and the tools `xtask` installs on demand.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every command's result: a readable message on failure.
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The repository root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Runs `program args` in `dir`, echoing it; an error names the command and its status.
+pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Runs `program args` in the repository root.
+pub fn run(program: &str, args: &[&str]) -> Result {
+    run_in(&root(), program, args)
+}
+
+/// The `cargo` that started `xtask` (so toolchain overrides carry over).
+pub fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs `cargo args` in the repository root.
+pub fn cargo(args: &[&str]) -> Result {
+    run(&cargo_bin(), args)
+}
+
+/// The standard output of a successful command, or `None`.
+pub fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `rust-toolchain.toml` names the target, but rustup does not fetch it everywhere.
+pub fn ensure_wasm_target() -> Result {
+    run("rustup", &["target", "add", "wasm32-unknown-unknown"])
+}
+
+/// Installs the cargo subcommand `crate_name` (run as `cargo <subcommand>`) when missing.
+/// Fresh CI machines have neither `cargo-fuzz` nor `cargo-deny`.
+pub fn ensure_cargo_tool(subcommand: &str, crate_name: &str, version: &str) -> Result {
+    let have = output(&cargo_bin(), &[subcommand, "--version"]).unwrap_or_default();
+    if have.contains(version) {
+        return Ok(());
+    }
+    cargo(&["install", crate_name, "--version", version, "--locked"])
+}

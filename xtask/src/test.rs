@@ -1,0 +1,61 @@
+//! `cargo xtask test`: everything CI checks.
+
+use crate::process::{cargo, ensure_cargo_tool, ensure_wasm_target, Result};
+use crate::{fuzz, soak, web};
+
+/// The cargo-deny version `xtask` installs when it is missing.
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+/// Seconds each fuzz target runs in the smoke (from the committed corpus onward).
+const FUZZ_SMOKE_SECONDS: u64 = 8;
+
+/// Seconds of the quick soak (debug build).
+const SOAK_SMOKE_SECONDS: u64 = 20;
+
+/// Licenses, bans, duplicate versions and sources, from `deny.toml`; offline (no advisory
+/// database fetch: CI reaches only the package registries).
+pub fn deny() -> Result {
+    ensure_cargo_tool("deny", "cargo-deny", CARGO_DENY_VERSION)?;
+    // `cargo metadata` (inside cargo-deny) wants every platform's crates on disk, also the
+    // Windows-only ones no build here downloads.
+    cargo(&["fetch", "--locked"])?;
+    cargo(&[
+        "deny",
+        "--offline",
+        "--locked",
+        "check",
+        "licenses",
+        "bans",
+        "sources",
+    ])
+}
+
+/// Format, clippy, cargo-deny, all Rust tests, the no_std wasm build, the quick soak, the
+/// fuzz smoke, the web explainer build and its browser tests.
+pub fn test() -> Result {
+    ensure_wasm_target()?;
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    deny()?;
+    cargo(&["test", "--workspace", "--all-features"])?;
+    // The core must stay no_std and allocation-free.
+    cargo(&[
+        "build",
+        "-p",
+        "onbehalf-core",
+        "--no-default-features",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])?;
+    soak::soak(SOAK_SMOKE_SECONDS, false)?;
+    fuzz::fuzz(FUZZ_SMOKE_SECONDS)?;
+    web::web_test()
+}

@@ -1,0 +1,128 @@
+//! The web explainer: building `web/dist/`, its browser tests, and `cargo xtask serve`.
+
+use std::path::Path;
+
+use crate::process::{cargo, ensure_wasm_target, output, root, run, run_in, Result};
+
+/// Must equal the `wasm-bindgen` version pinned in `wasm/Cargo.toml`.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// The wasm-bindgen CLI must match the crate's version exactly; install it if it does not.
+fn ensure_wasm_bindgen() -> Result {
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have.trim() == format!("wasm-bindgen {WASM_BINDGEN_VERSION}") {
+        return Ok(());
+    }
+    cargo(&[
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        WASM_BINDGEN_VERSION,
+    ])
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    std::fs::create_dir_all(to).map_err(|e| format!("create {}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(from).map_err(|e| format!("read {}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &target)
+            .map_err(|e| format!("copy to {}: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// Builds `web/dist/`: the static page plus the wasm-bindgen package.
+pub fn web() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    cargo(&[
+        "build",
+        "-p",
+        "onbehalf-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
+    ])?;
+    let root = root();
+    let dist = root.join("web/dist");
+    let _ = std::fs::remove_dir_all(&dist);
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm/onbehalf_wasm.wasm");
+    let pkg = dist.join("pkg");
+    run(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--out-dir",
+            &pkg.to_string_lossy(),
+            &wasm.to_string_lossy(),
+        ],
+    )?;
+    copy_dir(&root.join("web/src"), &dist)?;
+    let bg = pkg.join("onbehalf_wasm_bg.wasm");
+    let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
+    let gzip = output(
+        "sh",
+        &["-c", &format!("gzip -9 -c '{}' | wc -c", bg.display())],
+    )
+    .unwrap_or_default();
+    eprintln!(
+        "xtask: web/dist built; page wasm {size} bytes, {} bytes gzipped",
+        gzip.trim()
+    );
+    Ok(())
+}
+
+/// Debian's Chromium for the browser tests, installed when missing (CI runs as root).
+fn ensure_chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    run("apt-get", &["update"])?;
+    run(
+        "apt-get",
+        &["install", "-y", "--no-install-recommends", "chromium"],
+    )
+}
+
+pub fn web_test() -> Result {
+    web()?;
+    ensure_chromium()?;
+    let web_dir = root().join("web");
+    run_in(&web_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    cargo(&["build", "-p", "onbehalf-host"])?;
+    run_in(
+        &web_dir,
+        "node",
+        &[
+            "tests/e2e.mjs",
+            "dist",
+            "../target/debug/onbehalf",
+            "../target/screenshots",
+        ],
+    )
+}
+
+/// Builds the release binary (with the embedded policy module) and the web explainer, then
+/// runs `onbehalf serve --web web/dist`; extra arguments go to `serve`.
+pub fn serve(extra: &[String]) -> Result {
+    web()?;
+    let web_dist = root().join("web/dist");
+    let web_dist = web_dist.to_string_lossy();
+    let mut args = vec![
+        "run",
+        "--release",
+        "-p",
+        "onbehalf-host",
+        "--",
+        "serve",
+        "--web",
+        &web_dist,
+    ];
+    // `cargo xtask serve -- --addr …` and `cargo xtask serve --addr …` both work.
+    let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)
+}
