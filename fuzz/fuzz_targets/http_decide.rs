@@ -40,9 +40,13 @@ fn fixture() -> &'static Fixture {
 
 /// What the native core answers for this body, as the handler should.
 fn expected(body: &[u8], max_batch: usize) -> Option<Value> {
-    let Ok(text) = std::str::from_utf8(body) else {
-        let e = RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "UTF-8 text");
-        return Some(error_to_value(&e));
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(bad) => {
+            let e = RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "UTF-8 text")
+                .found(format_args!("invalid UTF-8 at byte {}", bad.valid_up_to()));
+            return Some(error_to_value(&e));
+        }
     };
     match Value::parse(text) {
         Err(e) => Some(error_to_value(&e)),
