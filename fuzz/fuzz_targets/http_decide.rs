@@ -27,7 +27,8 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let host = PolicyHost::with_default_module(Limits::default()).expect("the default module loads");
+        let host =
+            PolicyHost::with_default_module(Limits::default()).expect("the default module loads");
         Fixture {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -66,12 +67,22 @@ fuzz_target!(|data: &[u8]| {
     if selector & 2 == 2 {
         request = request.header("content-type", "application/json");
     }
-    let request = request.body(Body::from(body.to_vec())).expect("a valid request");
+    let request = request
+        .body(Body::from(body.to_vec()))
+        .expect("a valid request");
     let app = router(fixture.state.clone());
     let (status, bytes) = fixture.runtime.block_on(async move {
-        let response = app.oneshot(request).await.expect("the router is infallible");
+        let response = app
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
         let status = response.status();
-        (status, to_bytes(response.into_body(), usize::MAX).await.expect("a body"))
+        (
+            status,
+            to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("a body"),
+        )
     });
     assert!(
         status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
@@ -92,10 +103,17 @@ fuzz_target!(|data: &[u8]| {
         } else {
             assert_eq!(status, StatusCode::OK, "{text}");
             assert_eq!(answer.get("decision"), Some(&expected), "{text}");
-            assert_eq!(answer.get("agrees_with_reference"), Some(&Value::Bool(true)));
+            assert_eq!(
+                answer.get("agrees_with_reference"),
+                Some(&Value::Bool(true))
+            );
         }
     } else {
-        let want = if is_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        let want = if is_error {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
         assert_eq!(status, want, "{text}");
         assert_eq!(answer, expected, "handler and native core differ");
     }

@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let answer = decide_str(text);
-    assert!(Value::parse(&answer).is_ok(), "decide_str answered non-JSON: {answer}");
+    assert!(
+        Value::parse(&answer).is_ok(),
+        "decide_str answered non-JSON: {answer}"
+    );
     match parse_request(text) {
         Err(e) => assert_eq!(answer, error_to_value(&e).to_string()),
         Ok(request) => {

@@ -16,23 +16,34 @@ use onbehalf_host::policy::{Limits, PolicyHost, Worker};
 fn worker() -> &'static Mutex<Worker> {
     static WORKER: OnceLock<Mutex<Worker>> = OnceLock::new();
     WORKER.get_or_init(|| {
-        let host = PolicyHost::with_default_module(Limits::default()).expect("the default module loads");
+        let host =
+            PolicyHost::with_default_module(Limits::default()).expect("the default module loads");
         Mutex::new(host.worker())
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut worker = worker().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut worker = worker()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let answer = worker
         .explain_raw(data)
         .unwrap_or_else(|fault| panic!("the reference module faulted: {}", fault.name()));
     let answer = String::from_utf8(answer).expect("the module answers UTF-8");
     match std::str::from_utf8(data) {
-        Ok(text) => assert_eq!(answer, decide_str(text), "module and native differ on {text:?}"),
+        Ok(text) => assert_eq!(
+            answer,
+            decide_str(text),
+            "module and native differ on {text:?}"
+        ),
         Err(_) => {
             let value = Value::parse(&answer).expect("the module answers JSON");
             let code = value.get("error").and_then(|e| e.get("code"));
-            assert_eq!(code, Some(&Value::String("invalid-json".into())), "{answer}");
+            assert_eq!(
+                code,
+                Some(&Value::String("invalid-json".into())),
+                "{answer}"
+            );
         }
     }
 });

@@ -19,21 +19,35 @@ fn table() -> &'static DecisionTable {
 
 fuzz_target!(|raw: i64| {
     let answer = decide_raw(raw);
-    assert_eq!(table().decide_raw(raw), answer, "table and core differ at {raw:#x}");
+    assert_eq!(
+        table().decide_raw(raw),
+        answer,
+        "table and core differ at {raw:#x}"
+    );
     // In range and every field known, or an error naming the first bad one.
     let decoded = PackedRequest::from_raw(raw).and_then(|r| r.unpack().map(|c| (r, c)));
     if let Ok(request) = PackedRequest::from_raw(raw) {
-        assert_eq!(request.is_valid(), decoded.is_ok(), "is_valid disagrees with unpack at {raw:#x}");
+        assert_eq!(
+            request.is_valid(),
+            decoded.is_ok(),
+            "is_valid disagrees with unpack at {raw:#x}"
+        );
     }
     match decoded {
         Ok((request, context)) => {
             assert_eq!(PackedRequest::pack(&context), request);
             let decision = decide_packed(request).expect("valid packed requests decide");
             assert_eq!(decision.raw(), answer);
-            assert_eq!(RawDecision::classify(answer), RawDecision::Decision(decision));
+            assert_eq!(
+                RawDecision::classify(answer),
+                RawDecision::Decision(decision)
+            );
         }
         Err(e) => {
-            assert!(answer < 0, "{raw:#x} is invalid ({e}) but answered {answer}");
+            assert!(
+                answer < 0,
+                "{raw:#x} is invalid ({e}) but answered {answer}"
+            );
             assert_eq!(RawDecision::classify(answer), RawDecision::Error(e.code));
         }
     }

@@ -46,8 +46,8 @@ pub fn start_server() -> Result<(std::process::Child, String)> {
     }
 }
 
-pub fn bench() -> Result {
-    cargo(&["bench", "-p", "onbehalf-benches", "--bench", "decide"])?;
+/// The release server and the load and soak drivers (shared by `bench` and `soak`).
+pub fn build_release_tools() -> Result {
     cargo(&[
         "build",
         "--release",
@@ -55,7 +55,12 @@ pub fn bench() -> Result {
         "onbehalf-host",
         "-p",
         "onbehalf-benches",
-    ])?;
+    ])
+}
+
+pub fn bench() -> Result {
+    cargo(&["bench", "-p", "onbehalf-benches", "--bench", "decide"])?;
+    build_release_tools()?;
     let (mut server, addr) = start_server()?;
     let load = root().join("target/release/load");
     let load = load.to_string_lossy();

@@ -64,5 +64,5 @@ pub fn ensure_cargo_tool(subcommand: &str, crate_name: &str, version: &str) -> R
     if have.contains(version) {
         return Ok(());
     }
-    cargo(&["install", crate_name, "--version", version, "--locked"])
+    cargo(&["install", crate_name, "--version", version])
 }

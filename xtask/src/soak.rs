@@ -7,15 +7,7 @@ use crate::process::{cargo, root, run, Result};
 pub fn soak(seconds: u64, release: bool) -> Result {
     let profile = if release { "release" } else { "debug" };
     if release {
-        // The same build as `cargo xtask bench`, so the two share artifacts.
-        cargo(&[
-            "build",
-            "--release",
-            "-p",
-            "onbehalf-host",
-            "-p",
-            "onbehalf-benches",
-        ])?;
+        crate::bench::build_release_tools()?;
     } else {
         // The same feature set as `cargo test --workspace --all-features`: nothing rebuilds.
         cargo(&["build", "--workspace", "--all-features", "--bins"])?;

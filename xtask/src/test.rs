@@ -35,6 +35,14 @@ pub fn deny() -> Result {
 pub fn test() -> Result {
     ensure_wasm_target()?;
     cargo(&["fmt", "--all", "--check"])?;
+    // fuzz/ is its own workspace: `--all` does not reach it.
+    cargo(&[
+        "fmt",
+        "--all",
+        "--check",
+        "--manifest-path",
+        "fuzz/Cargo.toml",
+    ])?;
     cargo(&[
         "clippy",
         "--workspace",

@@ -7,7 +7,7 @@
 //!
 //! 1. Starts the server (`--addr 127.0.0.1:0 --admin-token-file …`).
 //! 2. Calibrates: for each policy of the cycle — the default module, the strict example
-//!    module, and a faulting module (traps in `explain`, runs out of fuel in `decide` for
+//!    module, and a faulting module (traps in `explain` and `decide_batch`, runs out of fuel in `decide` for
 //!    delegation requests) — uploads it and records the answer to every request of the mix,
 //!    single and in batches of 64.
 //! 3. Soaks: `clients` keep-alive connections send the mix (single requests, every eighth a
@@ -86,7 +86,7 @@ fn options() -> Result<Options, String> {
 
 /// A policy module in ABI v1 that fails: `decide` loops until the fuel limit for
 /// delegation requests (and answers impersonation's decision otherwise, so it passes the
-/// load-time check), `explain` traps.
+/// load-time check); `decide_batch` and `explain` trap.
 fn faulting_module() -> Result<Vec<u8>, String> {
     let ok = decide_packed(PackedRequest::pack(
         &Request::new(RequestedLevel::Impersonation).context(),
@@ -101,16 +101,7 @@ fn faulting_module() -> Result<Vec<u8>, String> {
             (if (i64.eq (i64.and (local.get 0) (i64.const 7)) (i64.const 4))
               (then (loop $spin (br $spin))))
             i64.const {ok})
-          (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
-            (local $i i32)
-            (block $done
-              (loop $next
-                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $next)))
-            (local.get $n))
+          (func (export "decide_batch") (param i32 i32 i32) (result i32) unreachable)
           (func (export "alloc") (param i32) (result i32) i32.const 1024)
           (func (export "dealloc") (param i32 i32))
           (func (export "explain") (param i32 i32) (result i64) unreachable))"#
