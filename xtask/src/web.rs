@@ -92,7 +92,9 @@ pub fn web_test() -> Result {
     ensure_chromium()?;
     let web_dir = root().join("web");
     run_in(&web_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
-    cargo(&["build", "-p", "onbehalf-host"])?;
+    // The feature set of `cargo test --workspace --all-features`: `-p onbehalf-host` alone
+    // would resolve other features and rebuild wasmtime.
+    cargo(&["build", "--workspace", "--all-features", "--bins"])?;
     run_in(
         &web_dir,
         "node",
