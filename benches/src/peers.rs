@@ -66,6 +66,10 @@ pub fn cedar_policies() -> String {
     let gate_ok = format!(
         r#"(!{d1_fails} && !context.client_sensitive && !context.client_protected_user && context.server_trust != "none" && !((context.server_trust == "constrained" || context.server_trust == "resource_based") && !context.has_allowed_targets) && context.domain_joined && !(context.server_trust == "unconstrained" && context.client_credential_guard))"#
     );
+    // Step 9a's prerequisites (an impersonating remote server here always has Kerberos or NTLM).
+    let s4u_ok = format!(
+        r#"((context.server_trust == "constrained" || context.server_trust == "resource_based") && !{d1_fails} && !context.client_sensitive && !context.client_protected_user && context.has_allowed_targets && context.domain_joined)"#
+    );
     format!(
         r#"
 // Effective level delegation: usable authentication, not Schannel, the delegation gate passes, SeImpersonatePrivilege.
@@ -80,19 +84,23 @@ when {{ {unusable} || (context.level == "anonymous" && context.transport == "nca
 // An impersonating local server reaches one network hop (not with a Schannel-mapped token).
 permit(principal, action == Action::"reach-network", resource)
 when {{ context.server == "local" && !{schannel} }};
+// Step 9a: an impersonating server with KCD/RBCD reaches its targets, hop after hop.
+permit(principal, action == Action::"reach-multi-hop", resource)
+when {{ {s4u_ok} && !{schannel} }};
 "#
     )
 }
 
-/// The four Cedar queries of one decision, built ahead of time.
+/// The five Cedar queries of one decision, built ahead of time.
 pub struct CedarInput {
     delegate: Request,
     impersonate: Request,
     anonymous: Request,
     network: Request,
+    multi_hop: Request,
 }
 
-/// cedar-policy deciding the verdict with up to four `is_authorized` queries.
+/// cedar-policy deciding the verdict with up to five `is_authorized` queries.
 pub struct CedarPeer {
     policies: PolicySet,
     authorizer: Authorizer,
@@ -123,6 +131,7 @@ impl CedarPeer {
             impersonate: query("act-as-impersonate")?,
             anonymous: query("anonymous-only")?,
             network: query("reach-network")?,
+            multi_hop: query("reach-multi-hop")?,
         })
     }
 
@@ -142,7 +151,9 @@ impl CedarPeer {
                 reach: Reach::MultiHop,
             }
         } else if self.allows(&input.impersonate) {
-            let reach = if self.allows(&input.network) {
+            let reach = if self.allows(&input.multi_hop) {
+                Reach::MultiHop
+            } else if self.allows(&input.network) {
                 Reach::Network
             } else {
                 Reach::Local
@@ -204,7 +215,18 @@ else := "delegation" if { input.level == "delegation"; not gate_fails }
 else := "impersonation" if input.level in {"impersonation", "delegation"}
 else := "identification"
 
+kcd if input.server_trust in {"constrained", "resource_based"}
+
+s4u_fails if { ntlm; input.server == "remote"; not transition }
+s4u_fails if input.client_sensitive
+s4u_fails if input.client_protected_user
+s4u_fails if not input.has_allowed_targets
+s4u_fails if not input.domain_joined
+
+server_side if { effective == "impersonation"; not schannel; kcd; not s4u_fails }
+
 reach := "multi-hop" if effective == "delegation"
+else := "multi-hop" if server_side
 else := "local" if { effective == "impersonation"; schannel }
 else := "network" if { effective == "impersonation"; input.server == "local" }
 else := "local" if effective == "impersonation"

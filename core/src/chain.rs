@@ -23,15 +23,20 @@ pub enum TokenState {
 
 impl TokenState {
     /// The server's (machine 0's) state, from the §6 initial-state table.
+    /// `server_side_delegation`: step 9a fired.
     #[must_use]
     pub fn initial(
         level: Level,
         server: ServerLocation,
         auth: ResolvedAuth,
         trust: ServerTrust,
+        server_side_delegation: bool,
     ) -> TokenState {
         match (level, server) {
             (Level::Anonymous | Level::Identification, _) => TokenState::NoToken,
+            (Level::Impersonation, ServerLocation::Remote) if server_side_delegation => {
+                TokenState::S4u
+            }
             (Level::Impersonation, ServerLocation::Local) if auth != ResolvedAuth::Schannel => {
                 TokenState::Primary
             }
@@ -66,9 +71,11 @@ pub fn resolve_hop_auth(hop: &Hop<'_>, domain_joined: bool) -> ResolvedAuth {
     }
 }
 
-/// Walks the chain: calls `emit` once per hop, in order, with its verdict.
+/// Walks the chain: calls `emit` once per hop, in order, with its verdict. `delegating`:
+/// the effective level is delegation or step 9a fired, so an allowed Kerberos hop hands the
+/// next machine a delegable identity again.
 pub fn evaluate_hops<'a>(
-    level: Level,
+    delegating: bool,
     initial: TokenState,
     delegation: &Delegation<'_>,
     hops: &[Hop<'a>],
@@ -84,7 +91,7 @@ pub fn evaluate_hops<'a>(
             verdict(state, h, hop.target, delegation)
         };
         if reason.allowed() {
-            state = if level == Level::Delegation && h == ResolvedAuth::Kerberos {
+            state = if delegating && h == ResolvedAuth::Kerberos {
                 match delegation.server_trust {
                     ServerTrust::Unconstrained => TokenState::Tgt,
                     _ => TokenState::S4u,

@@ -6,6 +6,7 @@ use crate::decision::{Decision, Reach};
 use crate::hop::{HopReason, Identity};
 use crate::level::Level;
 use crate::packed::{decide_packed, PackedRequest};
+use crate::reason::Reason;
 use crate::request::Request;
 
 /// A broken invariant, named in words.
@@ -21,7 +22,7 @@ impl core::fmt::Display for Violation {
 /// Checks `decision` against `request`:
 ///
 /// - reach is `none` exactly when the effective level is identification or lower, and
-///   `multi-hop` exactly when it is delegation;
+///   `multi-hop` exactly when it is delegation or step 9a fired (`server-side-constrained-delegation`);
 /// - the hop-free part (effective level, reach, reasons) equals the packed path's answer;
 /// - one outcome per requested hop, in order, with the target verbatim;
 /// - a hop is allowed exactly when the next machine sees the client;
@@ -50,8 +51,12 @@ pub fn check(request: &Request<'_>, decision: &Decision<'_>) -> Result<(), Viola
         "reach is none exactly when the effective level is identification or lower",
     )?;
     require(
-        (decision.reach == Reach::MultiHop) == (decision.effective == Level::Delegation),
-        "reach is multi-hop exactly when the effective level is delegation",
+        (decision.reach == Reach::MultiHop)
+            == (decision.effective == Level::Delegation
+                || decision
+                    .reasons
+                    .contains(Reason::ServerSideConstrainedDelegation)),
+        "reach is multi-hop exactly when the effective level is delegation or step 9a fired",
     )?;
     let hop_free = decide_packed(PackedRequest::pack(&request.context()))
         .map_err(|_| Violation("a decided request packs to a valid packed request"))?

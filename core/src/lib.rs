@@ -78,9 +78,10 @@ pub fn decide<'a>(request: &Request<'a>) -> Result<Decision<'a>, RequestError> {
         request.server,
         outcome.auth,
         request.delegation.server_trust,
+        outcome.server_side_delegation,
     );
     chain::evaluate_hops(
-        outcome.level,
+        outcome.level == Level::Delegation || outcome.server_side_delegation,
         initial,
         &request.delegation,
         request.hops,

@@ -21,16 +21,17 @@
 //! | 19 | `delegation.client_credential_guard` | |
 //!
 //! Decision (non-negative): bits 0–1 effective level (`SECURITY_IMPERSONATION_LEVEL`),
-//! bits 2–3 reach (0 none, 1 local, 2 network, 3 multi-hop), bits 4–21 the reasons
-//! (bit 4 + n = the n-th code of spec §7). A negative value is an error: `-1 - n` for the
-//! n-th code of [`ErrorCode::ALL`].
+//! bits 2–3 reach (0 none, 1 local, 2 network, 3 multi-hop), bits 4 and up the reasons
+//! (bit 4 + n = the code whose [`Reason::wire_index`] is n: revision 2's §7 codes in their
+//! order, then codes added later). A negative value is an error: `-1 - n` for the n-th code
+//! of [`ErrorCode::ALL`].
 
 use crate::auth::AuthService;
 use crate::decision::{Decision, Reach};
 use crate::delegation::ServerTrust;
 use crate::error::{ErrorCode, FieldPath, RequestError};
 use crate::level::{Level, RequestedLevel};
-use crate::reason::Reasons;
+use crate::reason::{Reason, Reasons};
 use crate::request::CallContext;
 use crate::rules::evaluate_call;
 use crate::transport::{ServerLocation, Transport};
@@ -43,7 +44,7 @@ pub const DOMAIN_SIZE: usize = 230_400;
 pub const DENSE_SIZE: usize = 256_000;
 
 const REASON_SHIFT: u32 = 4;
-const DECISION_BITS: u32 = REASON_SHIFT + 18;
+const DECISION_BITS: u32 = REASON_SHIFT + Reason::ALL.len() as u32;
 
 /// A hop-free request in one integer (see the module docs for the layout).
 ///

@@ -1,6 +1,7 @@
 //! Decision reason codes (spec §7): stable names, the step that emits them, their rule text
 //! and sources. Steps emit codes in declaration order, so a set kept as a bit mask and
 //! iterated in declaration order reproduces the spec's emission order without allocating.
+//! (Each code's bit is its stable [`Reason::wire_index`], not its declaration index.)
 
 use crate::vocabulary::vocabulary;
 
@@ -41,6 +42,9 @@ vocabulary! {
         ProtocolTransitionUsed = "protocol-transition-used",
         /// Step 9: no SeImpersonatePrivilege, so Identify only.
         ServerCannotImpersonate = "server-cannot-impersonate",
+        /// Step 9a: impersonation level with KCD/RBCD — the server reaches its allowed
+        /// targets as the client without the client's consent.
+        ServerSideConstrainedDelegation = "server-side-constrained-delegation",
         /// Step 10: a local server reaches one network hop.
         LocalServerOneNetworkHop = "local-server-one-network-hop",
     }
@@ -74,15 +78,16 @@ impl Reason {
             ProtectedUserNtlmRejected => "5",
             AnonymousPromotedToIdentification => "6",
             SchannelImpersonateOnly => "7",
-            NtlmCannotDelegateRemotely => "8/D1",
-            ClientAccountSensitive => "8/D2",
-            ClientProtectedUser => "8/D3",
+            NtlmCannotDelegateRemotely => "8/D1, 9a",
+            ClientAccountSensitive => "8/D2, 9a",
+            ClientProtectedUser => "8/D3, 9a",
             ServerNotTrustedForDelegation => "8/D4",
-            NoAllowedDelegationTargets => "8/D5",
-            NotDomainJoined => "8/D6",
+            NoAllowedDelegationTargets => "8/D5, 9a",
+            NotDomainJoined => "8/D6, 9a",
             ClientCredentialGuard => "8/D7",
-            ProtocolTransitionUsed => "8",
+            ProtocolTransitionUsed => "8, 9a",
             ServerCannotImpersonate => "9",
+            ServerSideConstrainedDelegation => "9a",
             LocalServerOneNetworkHop => "10",
         }
     }
@@ -96,6 +101,7 @@ impl Reason {
             SmbSessionAuthenticatesPipe
             | NegotiateFellBackToNtlm
             | ProtocolTransitionUsed
+            | ServerSideConstrainedDelegation
             | LocalServerOneNetworkHop => ReasonKind::Info,
             AnonymousPromotedToIdentification => ReasonKind::Promotion,
             SchannelImpersonateOnly => ReasonKind::Override,
@@ -125,6 +131,7 @@ impl Reason {
             ClientCredentialGuard => "Credential Guard on the client blocks Kerberos unconstrained (TGT-forwarding) delegation; constrained and resource-based delegation still work.",
             ProtocolTransitionUsed => "The NTLM-authenticated client was delegated through S4U2self + S4U2proxy (protocol transition).",
             ServerCannotImpersonate => "Without SeImpersonatePrivilege (and a different identity) impersonation succeeds at Identify level only.",
+            ServerSideConstrainedDelegation => "The server holds an impersonation-level token and is configured for constrained (KCD) or resource-based (RBCD) delegation: the client does not request delegation, the service performs it at its own discretion (S4U2proxy), so the server reaches its allowed targets as the client, hop after hop. The effective level stays impersonation — what grows is where the server may act.",
             LocalServerOneNetworkHop => "A server on the client's own computer uses the client's logon session and may access network resources as the client, for one remote call only.",
         }
     }
@@ -151,12 +158,43 @@ impl Reason {
             ClientCredentialGuard => "S27, S28",
             ProtocolTransitionUsed => "S20, S21",
             ServerCannotImpersonate => "S15, S16",
+            ServerSideConstrainedDelegation => "S33, S29, S30, S34",
             LocalServerOneNetworkHop => "S1, S5, S7",
         }
     }
 
+    /// The code's bit in a packed decision's reason field (policy ABI): codes keep the bit
+    /// they were given when added, so a module built against an older layout still means the
+    /// same codes. Revision 2's codes hold bits 0–17 in their §7 order; later codes are
+    /// appended, whatever their place in the emission order.
+    #[must_use]
+    pub const fn wire_index(self) -> u32 {
+        use Reason::*;
+        match self {
+            DefaultResolvedToIdentification => 0,
+            SmbSessionAuthenticatesPipe => 1,
+            NegotiateFellBackToNtlm => 2,
+            UnauthenticatedCall => 3,
+            KerberosUnavailable => 4,
+            ProtectedUserNtlmRejected => 5,
+            AnonymousPromotedToIdentification => 6,
+            SchannelImpersonateOnly => 7,
+            NtlmCannotDelegateRemotely => 8,
+            ClientAccountSensitive => 9,
+            ClientProtectedUser => 10,
+            ServerNotTrustedForDelegation => 11,
+            NoAllowedDelegationTargets => 12,
+            NotDomainJoined => 13,
+            ClientCredentialGuard => 14,
+            ProtocolTransitionUsed => 15,
+            ServerCannotImpersonate => 16,
+            LocalServerOneNetworkHop => 17,
+            ServerSideConstrainedDelegation => 18,
+        }
+    }
+
     const fn bit(self) -> u32 {
-        1 << (self as u32)
+        1 << self.wire_index()
     }
 }
 
@@ -202,7 +240,7 @@ impl Reasons {
         self.0.count_ones() as usize
     }
 
-    /// The raw bit mask (bit `n` = the `n`th [`Reason`] in declaration order).
+    /// The raw bit mask (bit `n` = the [`Reason`] whose [`wire_index`](Reason::wire_index) is `n`).
     #[must_use]
     pub const fn bits(self) -> u32 {
         self.0

@@ -21,6 +21,8 @@ pub struct CallOutcome {
     pub reasons: Reasons,
     /// `A`, the resolved client → server authentication (step 3).
     pub auth: ResolvedAuth,
+    /// Step 9a fired: the server delegates by S4U2proxy (KCD/RBCD) at impersonation level.
+    pub server_side_delegation: bool,
 }
 
 /// Step 3: resolve `A`, emitting the step's informational codes.
@@ -56,7 +58,7 @@ pub fn resolve_auth(ctx: &CallContext, reasons: &mut Reasons) -> ResolvedAuth {
     auth
 }
 
-/// Runs spec §5 steps 1–10 on a validated context.
+/// Runs spec §5 steps 1–10 (with 9a) on a validated context.
 #[must_use]
 pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
     let mut reasons = Reasons::EMPTY;
@@ -124,9 +126,14 @@ pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
         }
     }
 
+    // Step 9a: KCD/RBCD need no request from the client.
+    let server_side_delegation =
+        level == Level::Impersonation && server_side_constrained_delegation(ctx, auth, &mut reasons);
+
     // Step 10.
     let reach = match level {
         Level::Anonymous | Level::Identification => Reach::None,
+        Level::Impersonation if server_side_delegation => Reach::MultiHop,
         Level::Impersonation => {
             if auth == ResolvedAuth::Schannel {
                 Reach::Local
@@ -145,12 +152,60 @@ pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
         reach,
         reasons,
         auth,
+        server_side_delegation,
+    }
+}
+
+/// Step 9a, for an impersonation-level token: whether the server delegates by KCD/RBCD.
+/// Emits the codes of the failing prerequisites (the level is unchanged), or, when it fires,
+/// `protocol-transition-used` (if so) and `server-side-constrained-delegation`.
+fn server_side_constrained_delegation(
+    ctx: &CallContext,
+    auth: ResolvedAuth,
+    reasons: &mut Reasons,
+) -> bool {
+    let constrained = matches!(
+        ctx.server_trust,
+        ServerTrust::Constrained | ServerTrust::ResourceBased
+    );
+    let applies = constrained
+        && auth != ResolvedAuth::Schannel
+        && (ctx.server == ServerLocation::Local
+            || matches!(auth, ResolvedAuth::Kerberos | ResolvedAuth::Ntlm));
+    if !applies {
+        return false;
+    }
+    let (failed, via_protocol_transition) = constrained_prerequisites(ctx, auth);
+    if failed.is_empty() {
+        if via_protocol_transition {
+            reasons.insert(Reason::ProtocolTransitionUsed);
+        }
+        reasons.insert(Reason::ServerSideConstrainedDelegation);
+        true
+    } else {
+        for reason in failed.iter() {
+            reasons.insert(reason);
+        }
+        false
     }
 }
 
 /// Step 8: D1–D7. Returns the failing checks' codes, and whether D1 passed only through
 /// protocol transition.
 fn delegation_gate(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
+    let (mut failed, via_protocol_transition) = constrained_prerequisites(ctx, auth);
+    if ctx.server_trust == ServerTrust::None {
+        failed.insert(Reason::ServerNotTrustedForDelegation); // D4
+    }
+    if ctx.server_trust == ServerTrust::Unconstrained && ctx.client_credential_guard {
+        failed.insert(Reason::ClientCredentialGuard); // D7
+    }
+    (failed, via_protocol_transition)
+}
+
+/// The checks step 8 (D1, D2, D3, D5, D6) and step 9a share: the failing codes, and whether
+/// D1 passed only through protocol transition. (D5 applies to KCD/RBCD only.)
+fn constrained_prerequisites(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
     let mut failed = Reasons::EMPTY;
     let mut via_protocol_transition = false;
 
@@ -170,20 +225,15 @@ fn delegation_gate(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
     if ctx.client_protected_user {
         failed.insert(Reason::ClientProtectedUser); // D3
     }
-    match ctx.server_trust {
-        ServerTrust::None => failed.insert(Reason::ServerNotTrustedForDelegation), // D4
-        ServerTrust::Constrained | ServerTrust::ResourceBased => {
-            if !ctx.has_allowed_targets {
-                failed.insert(Reason::NoAllowedDelegationTargets); // D5
-            }
-        }
-        ServerTrust::Unconstrained => {}
+    let constrained = matches!(
+        ctx.server_trust,
+        ServerTrust::Constrained | ServerTrust::ResourceBased
+    );
+    if constrained && !ctx.has_allowed_targets {
+        failed.insert(Reason::NoAllowedDelegationTargets); // D5
     }
     if !ctx.domain_joined {
         failed.insert(Reason::NotDomainJoined); // D6
-    }
-    if ctx.server_trust == ServerTrust::Unconstrained && ctx.client_credential_guard {
-        failed.insert(Reason::ClientCredentialGuard); // D7
     }
     (failed, via_protocol_transition)
 }

@@ -136,9 +136,11 @@ fn reach_follows_effective_level() {
         let d = decide_packed(packed).unwrap().unpack();
         let expected_none = d.effective <= Level::Identification;
         assert_eq!(d.reach == Reach::None, expected_none, "{d:?}");
+        // Multi-hop: delegation, or step 9a (KCD/RBCD at impersonation level).
         assert_eq!(
             d.reach == Reach::MultiHop,
-            d.effective == Level::Delegation,
+            d.effective == Level::Delegation
+                || d.reasons.contains(Reason::ServerSideConstrainedDelegation),
             "{d:?}"
         );
     }

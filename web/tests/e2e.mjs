@@ -68,7 +68,7 @@ await check("wasm-bindgen errors are JS Errors carrying the spec code", () => {
   assert.throws(() => pkg.decide([]), (e) => e.code === "invalid-request");
   assert.throws(() => pkg.explainJson('{"level":"delegation","level":"anonymous"}'), (e) => e.code === "invalid-json");
   const cat = pkg.catalog();
-  assert.equal(cat.reasons.length, 18);
+  assert.equal(cat.reasons.length, 19);
   assert.equal(cat.max_hops, 16);
   assert.deepEqual(cat.levels.map((l) => l.name), ["default", "anonymous", "identification", "impersonation", "delegation"]);
 });
@@ -248,6 +248,15 @@ await check("presets work from the keyboard", async () => {
   const v = await shown();
   assert.deepEqual([v.effective, v.reach, v.hops[0].allowed], ["delegation", "multi-hop", true]);
   await page.screenshot({ path: join(shots, "constrained-delegation.png"), fullPage: true });
+});
+
+await check("constrained delegation reaches SQL although the client asks only for impersonation", async () => {
+  await open();
+  await page.click("[data-preset='2']");
+  const v = await shown();
+  assert.deepEqual([v.effective, v.reach, v.hops[0].allowed, v.hops[0].reason], ["impersonation", "multi-hop", true, "hop-constrained-target-allowed"]);
+  assert.ok(v.reasons.includes("server-side-constrained-delegation"));
+  assert.match(await page.textContent("#reasons"), /without the client's consent|at its own discretion/);
 });
 
 await check("every preset decides without error", async () => {
