@@ -13,6 +13,8 @@ fn main() {
     let target_dir = out_dir.join("module-target");
 
     for path in [
+        "abi/src",
+        "abi/Cargo.toml",
         "module/src",
         "module/Cargo.toml",
         "examples/strict-policy/src",
@@ -61,7 +63,7 @@ fn main() {
                 "cargo:rustc-env=ONBEHALF_DEFAULT_MODULE={}",
                 default.display()
             );
-            // The example custom policy, for tests and `onbehalf modules`.
+            // The example custom policy, for tests, the soak run and `--module` demos.
             println!(
                 "cargo:rustc-env=ONBEHALF_STRICT_MODULE={}",
                 strict.display()

@@ -15,53 +15,10 @@ use onbehalf_benches::mix::{mix, MIX_SIZE};
 use onbehalf_benches::packed;
 use onbehalf_benches::peers::{CedarPeer, RegoPeer};
 use onbehalf_core::json::{decide_str, OwnedRequest};
-use onbehalf_core::{decide, decide_packed, DecisionTable, Hop, PackedRequest, Request};
+use onbehalf_core::{decide, decide_packed, DecisionTable, PackedRequest};
 use onbehalf_host::policy::{Limits, PolicyHost};
 
 const MASK: usize = MIX_SIZE - 1;
-
-/// Borrowed requests for the whole mix (the typed API's input), built once.
-fn with_typed<R>(requests: &[OwnedRequest], f: impl FnOnce(&[Request<'_>]) -> R) -> R {
-    let targets: Vec<Vec<&str>> = requests
-        .iter()
-        .map(|r| r.allowed_targets.iter().map(String::as_str).collect())
-        .collect();
-    let hops: Vec<Vec<Hop<'_>>> = requests
-        .iter()
-        .map(|r| {
-            r.hops
-                .iter()
-                .map(|h| Hop {
-                    target: &h.target,
-                    auth: h.auth,
-                    transport: h.transport,
-                })
-                .collect()
-        })
-        .collect();
-    let typed: Vec<Request<'_>> = requests
-        .iter()
-        .zip(&targets)
-        .zip(&hops)
-        .map(|((r, t), h)| {
-            let mut req = Request::over(r.level, r.transport);
-            req.server = r.server;
-            req.auth = r.auth;
-            req.kerberos_available = r.kerberos_available;
-            req.server_can_impersonate = r.server_can_impersonate;
-            req.delegation.client_sensitive = r.client_sensitive;
-            req.delegation.client_protected_user = r.client_protected_user;
-            req.delegation.server_trust = r.server_trust;
-            req.delegation.allowed_targets = t;
-            req.delegation.domain_joined = r.domain_joined;
-            req.delegation.protocol_transition = r.protocol_transition;
-            req.delegation.client_credential_guard = r.client_credential_guard;
-            req.hops = h;
-            req
-        })
-        .collect();
-    f(&typed)
-}
 
 fn native(c: &mut Criterion) {
     let requests = mix();
@@ -82,14 +39,12 @@ fn native(c: &mut Criterion) {
             decide_packed(black_box(packed[i]))
         })
     });
-    with_typed(&requests, |typed| {
-        let mut i = 0;
-        g.bench_function("decide_full", |b| {
-            b.iter(|| {
-                i = (i + 1) & MASK;
-                decide(black_box(&typed[i])).map(|d| d.effective)
-            })
-        });
+    let mut i = 0;
+    g.bench_function("decide_full", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            decide(black_box(&requests[i])).map(|d| d.effective)
+        })
     });
     let texts: Vec<String> = requests.iter().map(|r| r.to_value().to_string()).collect();
     let mut i = 0;
@@ -123,7 +78,7 @@ fn native(c: &mut Criterion) {
 fn module(c: &mut Criterion) {
     let requests = mix();
     let packed: Vec<PackedRequest> = requests.iter().map(packed).collect();
-    let with_hops: Vec<&OwnedRequest> = requests.iter().filter(|r| !r.hops.is_empty()).collect();
+    let with_hops: Vec<&OwnedRequest> = requests.iter().filter(|r| !r.hops().is_empty()).collect();
     let host = PolicyHost::with_default_module(Limits::default()).unwrap();
     let mut worker = host.worker();
     let mut g = c.benchmark_group("module");

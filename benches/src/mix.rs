@@ -135,29 +135,26 @@ pub fn mix() -> Vec<OwnedRequest> {
                     (10, AuthService::Ntlm),
                     (5, AuthService::Kerberos),
                 ]);
-                OwnedHop {
-                    target: target.to_owned(),
-                    auth: auth.unwrap_or(AuthService::Negotiate),
-                    transport: Transport::NcacnIpTcp,
-                }
+                let mut hop = OwnedHop::blank();
+                hop.target = target.to_owned();
+                hop.auth = auth.unwrap_or(AuthService::Negotiate);
+                hop
             })
             .collect();
-        out.push(OwnedRequest {
-            level,
-            transport,
-            server,
-            auth,
-            kerberos_available: !rng.chance(10),
-            server_can_impersonate: !rng.chance(5),
-            client_sensitive: rng.chance(5),
-            client_protected_user: rng.chance(5),
-            server_trust,
-            allowed_targets,
-            domain_joined: !rng.chance(5),
-            protocol_transition: kcd && rng.chance(30),
-            client_credential_guard: rng.chance(20),
-            hops,
-        });
+        // Field by field in this order: the generator's draws define the mix.
+        let mut r = OwnedRequest::blank();
+        (r.level, r.transport, r.server, r.auth) = (level, transport, server, auth);
+        r.kerberos_available = !rng.chance(10);
+        r.server_can_impersonate = !rng.chance(5);
+        r.delegation.client_sensitive = rng.chance(5);
+        r.delegation.client_protected_user = rng.chance(5);
+        r.delegation.server_trust = server_trust;
+        r.delegation.allowed_targets = allowed_targets;
+        r.delegation.domain_joined = !rng.chance(5);
+        r.delegation.protocol_transition = kcd && rng.chance(30);
+        r.delegation.client_credential_guard = rng.chance(20);
+        r.hops = hops;
+        out.push(r);
     }
     out
 }

@@ -8,7 +8,6 @@ use std::str::FromStr;
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
 use onbehalf_core::json::OwnedRequest;
 use onbehalf_core::{Level, Reach};
-use serde_json::json;
 
 /// What the peers and onbehalf are compared on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,17 +18,17 @@ pub struct Verdict {
     pub reach: Reach,
 }
 
-/// The flat input both peers read: the request's fields, `allowed_targets` as "not empty".
+/// The flat input both peers read: the request's packed (hop-free) fields from the core's
+/// field table, `allowed_targets` as "not empty".
 #[must_use]
 pub fn flat_input(r: &OwnedRequest) -> serde_json::Value {
-    json!({
-        "level": r.level.name(), "transport": r.transport.name(), "server": r.server.name(),
-        "auth": r.auth.name(), "kerberos_available": r.kerberos_available,
-        "server_can_impersonate": r.server_can_impersonate, "client_sensitive": r.client_sensitive,
-        "client_protected_user": r.client_protected_user, "server_trust": r.server_trust.name(),
-        "has_allowed_targets": !r.allowed_targets.is_empty(), "domain_joined": r.domain_joined,
-        "protocol_transition": r.protocol_transition, "client_credential_guard": r.client_credential_guard,
-    })
+    let fields = onbehalf_core::json::packed_fields(r)
+        .into_iter()
+        .map(|(name, value)| {
+            let value = serde_json::from_str(&value.to_string()).unwrap_or_default();
+            (name.to_owned(), value)
+        });
+    serde_json::Value::Object(fields.collect())
 }
 
 /// Peer setup failed (a policy that does not parse is a bug in this file).
@@ -64,11 +63,11 @@ pub fn cedar_policies() -> String {
         r#"({ntlm} && context.server == "remote" && !((context.server_trust == "constrained" && context.protocol_transition) || context.server_trust == "resource_based"))"#
     );
     let gate_ok = format!(
-        r#"(!{d1_fails} && !context.client_sensitive && !context.client_protected_user && context.server_trust != "none" && !((context.server_trust == "constrained" || context.server_trust == "resource_based") && !context.has_allowed_targets) && context.domain_joined && !(context.server_trust == "unconstrained" && context.client_credential_guard))"#
+        r#"(!{d1_fails} && !context.client_sensitive && !context.client_protected_user && context.server_trust != "none" && !((context.server_trust == "constrained" || context.server_trust == "resource_based") && !context.allowed_targets) && context.domain_joined && !(context.server_trust == "unconstrained" && context.client_credential_guard))"#
     );
     // Step 9a's prerequisites (an impersonating remote server here always has Kerberos or NTLM).
     let s4u_ok = format!(
-        r#"((context.server_trust == "constrained" || context.server_trust == "resource_based") && !{d1_fails} && !context.client_sensitive && !context.client_protected_user && context.has_allowed_targets && context.domain_joined)"#
+        r#"((context.server_trust == "constrained" || context.server_trust == "resource_based") && !{d1_fails} && !context.client_sensitive && !context.client_protected_user && context.allowed_targets && context.domain_joined)"#
     );
     format!(
         r#"
@@ -203,7 +202,7 @@ gate_fails if { ntlm; input.server == "remote"; not transition }
 gate_fails if input.client_sensitive
 gate_fails if input.client_protected_user
 gate_fails if input.server_trust == "none"
-gate_fails if { input.server_trust in {"constrained", "resource_based"}; not input.has_allowed_targets }
+gate_fails if { input.server_trust in {"constrained", "resource_based"}; not input.allowed_targets }
 gate_fails if not input.domain_joined
 gate_fails if { input.server_trust == "unconstrained"; input.client_credential_guard }
 
@@ -220,7 +219,7 @@ kcd if input.server_trust in {"constrained", "resource_based"}
 s4u_fails if { ntlm; input.server == "remote"; not transition }
 s4u_fails if input.client_sensitive
 s4u_fails if input.client_protected_user
-s4u_fails if not input.has_allowed_targets
+s4u_fails if not input.allowed_targets
 s4u_fails if not input.domain_joined
 
 server_side if { effective == "impersonation"; not schannel; kcd; not s4u_fails }

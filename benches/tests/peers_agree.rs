@@ -22,7 +22,7 @@ fn the_mix_is_fixed_valid_and_varied() {
         a.iter().all(|r| verdict(r).is_some()),
         "every request in the mix is valid"
     );
-    let with_hops = a.iter().filter(|r| !r.hops.is_empty()).count();
+    let with_hops = a.iter().filter(|r| !r.hops().is_empty()).count();
     assert!(
         (150..350).contains(&with_hops),
         "{with_hops} requests with hops"
@@ -36,9 +36,10 @@ fn the_mix_is_fixed_valid_and_varied() {
         "{delegation} delegation requests"
     );
     let verdicts: std::collections::HashSet<_> = a.iter().filter_map(verdict).collect();
+    // Including impersonation with multi-hop reach (step 9a, KCD/RBCD at impersonation).
     assert_eq!(
         verdicts.len(),
-        5,
+        6,
         "every (effective, reach) combination occurs in the mix"
     );
     assert!(a

@@ -6,15 +6,15 @@ use crate::vocabulary::vocabulary;
 vocabulary! {
     /// The authentication service a call (or hop) asks for.
     pub enum AuthService {
-        /// No RPC authentication (also stands for `RPC_C_AUTHN_LEVEL_NONE`).
+        /// no RPC authentication (RPC_C_AUTHN_NONE; also stands for RPC_C_AUTHN_LEVEL_NONE)
         None = "none",
-        /// NTLM (`RPC_C_AUTHN_WINNT`).
+        /// NTLM (RPC_C_AUTHN_WINNT)
         Ntlm = "ntlm",
-        /// Kerberos (`RPC_C_AUTHN_GSS_KERBEROS`).
+        /// Kerberos (RPC_C_AUTHN_GSS_KERBEROS)
         Kerberos = "kerberos",
-        /// Negotiate/Snego: Kerberos when available, else NTLM.
+        /// Negotiate (RPC_C_AUTHN_GSS_NEGOTIATE): Kerberos when available, else NTLM
         Negotiate = "negotiate",
-        /// TLS (`RPC_C_AUTHN_GSS_SCHANNEL`).
+        /// Schannel / TLS (RPC_C_AUTHN_GSS_SCHANNEL)
         Schannel = "schannel",
     }
 }

@@ -1,9 +1,11 @@
 //! Spec §6: onward hops under the uniform-chain model decision.
 
 use crate::auth::{AuthService, ResolvedAuth};
-use crate::delegation::{Delegation, ServerTrust};
-use crate::hop::{Hop, HopReason};
+use crate::delegation::ServerTrust;
+use crate::hop::HopReason;
 use crate::level::Level;
+use crate::request::{Delegation, Hop};
+use crate::storage::Storage;
 use crate::transport::{ServerLocation, Transport};
 
 /// What a machine in the chain holds for the client.
@@ -55,7 +57,7 @@ impl TokenState {
 /// §6: a hop's authentication `H` (server-side leg: the intermediate reaches its KDC iff
 /// domain-joined; `kerberos_available` is not consulted).
 #[must_use]
-pub fn resolve_hop_auth(hop: &Hop<'_>, domain_joined: bool) -> ResolvedAuth {
+pub fn resolve_hop_auth<S: Storage>(hop: &Hop<S>, domain_joined: bool) -> ResolvedAuth {
     let negotiate = if domain_joined {
         ResolvedAuth::Kerberos
     } else {
@@ -74,12 +76,12 @@ pub fn resolve_hop_auth(hop: &Hop<'_>, domain_joined: bool) -> ResolvedAuth {
 /// Walks the chain: calls `emit` once per hop, in order, with its verdict. `delegating`:
 /// the effective level is delegation or step 9a fired, so an allowed Kerberos hop hands the
 /// next machine a delegable identity again.
-pub fn evaluate_hops<'a>(
+pub fn evaluate_hops<'a, S: Storage>(
     delegating: bool,
     initial: TokenState,
-    delegation: &Delegation<'_>,
-    hops: &[Hop<'a>],
-    mut emit: impl FnMut(&Hop<'a>, HopReason),
+    delegation: &Delegation<S>,
+    hops: &'a [Hop<S>],
+    mut emit: impl FnMut(&'a Hop<S>, HopReason),
 ) {
     let mut state = initial;
     let mut broken = false;
@@ -88,7 +90,7 @@ pub fn evaluate_hops<'a>(
         let reason = if broken {
             HopReason::ChainBroken
         } else {
-            verdict(state, h, hop.target, delegation)
+            verdict(state, h, hop.target.as_ref(), delegation)
         };
         if reason.allowed() {
             state = if delegating && h == ResolvedAuth::Kerberos {
@@ -107,11 +109,11 @@ pub fn evaluate_hops<'a>(
 }
 
 /// The §6 table, rows 2–12 (row 1 is the caller's `broken`); the first matching row decides.
-fn verdict(
+fn verdict<S: Storage>(
     state: TokenState,
     h: ResolvedAuth,
     target: &str,
-    delegation: &Delegation<'_>,
+    delegation: &Delegation<S>,
 ) -> HopReason {
     match state {
         TokenState::NoToken => return HopReason::NoImpersonation,

@@ -8,13 +8,14 @@ use crate::vocabulary::vocabulary;
 vocabulary! {
     /// How far the server can act as the client, weakest first.
     pub enum Reach {
-        /// Cannot act as the client at all.
+        /// The server cannot act as the client at all.
         None = "none",
-        /// Resources on the server's own computer.
+        /// The server can act as the client on its own computer only — any onward call
+        /// arrives as ANONYMOUS LOGON.
         Local = "local",
-        /// Exactly one more machine boundary as the client.
+        /// The server can act as the client on exactly one more machine.
         Network = "network",
-        /// Any number of boundaries, subject to delegation constraints.
+        /// The client's identity can travel across machines, within the delegation settings.
         MultiHop = "multi-hop",
     }
 }

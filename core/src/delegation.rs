@@ -1,67 +1,18 @@
-//! Delegation prerequisites: the Active Directory configuration of client and server (spec §2).
+//! How a server account is trusted for delegation (spec §2); the `delegation` object itself
+//! is in the request's field table (`request.rs`).
 
 use crate::vocabulary::vocabulary;
 
 vocabulary! {
     /// How the server account is trusted for delegation.
     pub enum ServerTrust {
-        /// Not trusted (the AD default; fail closed).
+        /// not trusted (the AD default)
         None = "none",
-        /// `TRUSTED_FOR_DELEGATION`: the client's TGT is forwarded.
+        /// unconstrained: forwards the client's TGT (TRUSTED_FOR_DELEGATION)
         Unconstrained = "unconstrained",
-        /// Kerberos constrained delegation (`msDS-AllowedToDelegateTo`).
+        /// constrained — KCD (msDS-AllowedToDelegateTo)
         Constrained = "constrained",
-        /// Resource-based constrained delegation (`msDS-AllowedToActOnBehalfOfOtherIdentity`).
+        /// resource-based — RBCD (msDS-AllowedToActOnBehalfOfOtherIdentity)
         ResourceBased = "resource_based",
-    }
-}
-
-/// The `delegation` object of a request. [`Default`] gives the spec's defaults.
-///
-/// ```
-/// use onbehalf_core::{Delegation, ServerTrust};
-/// let d = Delegation { server_trust: ServerTrust::Constrained, allowed_targets: &["cifs/fs1"], ..Delegation::default() };
-/// assert!(d.domain_joined);
-/// assert!(d.allows_target("CIFS/FS1"));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delegation<'a> {
-    /// "Account is sensitive and cannot be delegated" (`NOT_DELEGATED`).
-    pub client_sensitive: bool,
-    /// The client is in the Protected Users group.
-    pub client_protected_user: bool,
-    /// The server account's trust for delegation.
-    pub server_trust: ServerTrust,
-    /// SPNs the server may delegate to (KCD) or whose RBCD list admits it.
-    pub allowed_targets: &'a [&'a str],
-    /// Client, server and all downstream computers are domain-joined and reach the KDC.
-    pub domain_joined: bool,
-    /// KCD "use any authentication protocol" (`TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION`).
-    pub protocol_transition: bool,
-    /// Credential Guard runs on the client (blocks unconstrained delegation).
-    pub client_credential_guard: bool,
-}
-
-impl Default for Delegation<'_> {
-    fn default() -> Self {
-        Delegation {
-            client_sensitive: false,
-            client_protected_user: false,
-            server_trust: ServerTrust::None,
-            allowed_targets: &[],
-            domain_joined: true,
-            protocol_transition: false,
-            client_credential_guard: false,
-        }
-    }
-}
-
-impl Delegation<'_> {
-    /// Whether `target` is in `allowed_targets` (ASCII-case-insensitive equality; no SPN expansion).
-    #[must_use]
-    pub fn allows_target(&self, target: &str) -> bool {
-        self.allowed_targets
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(target))
     }
 }

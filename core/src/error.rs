@@ -41,7 +41,7 @@ vocabulary! {
 impl ErrorCode {
     /// What went wrong, in words.
     #[must_use]
-    pub const fn describe(self) -> &'static str {
+    pub const fn summary(self) -> &'static str {
         use ErrorCode::*;
         match self {
             InvalidJson => "not valid JSON",
@@ -64,33 +64,86 @@ impl ErrorCode {
     }
 }
 
-/// Where in the request an error is: rendered as a path like `hops[1].auth`.
+/// One step of a [`FieldPath`]: an object key or an array index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldPath {
+pub enum Segment {
+    /// An object key (always a name from the spec's field table).
+    Key(&'static str),
+    /// An array index.
+    Index(u32),
+}
+
+/// Where in the request an error is: rendered as a path like `hops[1].forest_trust.two_way`,
+/// or `request` for the whole input.
+///
+/// ```
+/// use onbehalf_core::FieldPath;
+/// let p = FieldPath::field("hops").index(1).key("auth");
+/// assert_eq!(p.to_string(), "hops[1].auth");
+/// assert_eq!(FieldPath::REQUEST.to_string(), "request");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldPath {
+    segments: [Segment; FieldPath::MAX_SEGMENTS],
+    len: u8,
+}
+
+impl FieldPath {
+    /// The deepest path kept; deeper segments are dropped (no request field nests deeper).
+    pub const MAX_SEGMENTS: usize = 4;
+
     /// The whole input or request object.
-    Request,
+    pub const REQUEST: FieldPath = FieldPath {
+        segments: [Segment::Index(0); FieldPath::MAX_SEGMENTS],
+        len: 0,
+    };
+
     /// A top-level field.
-    Field(&'static str),
-    /// A field of the `delegation` object.
-    Delegation(&'static str),
-    /// An entry of `delegation.allowed_targets`.
-    AllowedTarget(usize),
-    /// A whole hop object.
-    Hop(usize),
-    /// A field of a hop object.
-    HopField(usize, &'static str),
+    #[must_use]
+    pub fn field(name: &'static str) -> FieldPath {
+        FieldPath::REQUEST.key(name)
+    }
+
+    fn push(mut self, segment: Segment) -> FieldPath {
+        if let Some(slot) = self.segments.get_mut(usize::from(self.len)) {
+            *slot = segment;
+            self.len += 1;
+        }
+        self
+    }
+
+    /// This path, then an object key.
+    #[must_use]
+    pub fn key(self, name: &'static str) -> FieldPath {
+        self.push(Segment::Key(name))
+    }
+
+    /// This path, then an array index.
+    #[must_use]
+    pub fn index(self, index: usize) -> FieldPath {
+        self.push(Segment::Index(u32::try_from(index).unwrap_or(u32::MAX)))
+    }
+
+    /// The segments, outermost first.
+    #[must_use]
+    pub fn segments(&self) -> &[Segment] {
+        self.segments.get(..usize::from(self.len)).unwrap_or(&[])
+    }
 }
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            FieldPath::Request => f.write_str("request"),
-            FieldPath::Field(name) => f.write_str(name),
-            FieldPath::Delegation(name) => write!(f, "delegation.{name}"),
-            FieldPath::AllowedTarget(i) => write!(f, "delegation.allowed_targets[{i}]"),
-            FieldPath::Hop(i) => write!(f, "hops[{i}]"),
-            FieldPath::HopField(i, name) => write!(f, "hops[{i}].{name}"),
+        if self.len == 0 {
+            return f.write_str("request");
         }
+        for (i, segment) in self.segments().iter().enumerate() {
+            match segment {
+                Segment::Key(name) if i == 0 => f.write_str(name)?,
+                Segment::Key(name) => write!(f, ".{name}")?,
+                Segment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -117,7 +170,7 @@ pub struct RequestError {
     /// What was found, when the input carried it (the offending key or value, or the JSON
     /// parser's account of the syntax error).
     #[cfg(feature = "alloc")]
-    pub found: Option<alloc::string::String>,
+    pub found: Option<alloc::boxed::Box<str>>,
 }
 
 impl RequestError {
@@ -140,7 +193,7 @@ impl RequestError {
         #[cfg(feature = "alloc")]
         {
             use alloc::string::ToString;
-            self.found = Some(found.to_string());
+            self.found = Some(found.to_string().into_boxed_str());
         }
         self
     }
@@ -148,7 +201,7 @@ impl RequestError {
 
 impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.code.describe())?;
+        write!(f, "{}: {}", self.path, self.code.summary())?;
         #[cfg(feature = "alloc")]
         if let Some(found) = &self.found {
             write!(f, " (found {found})")?;

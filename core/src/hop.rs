@@ -1,7 +1,5 @@
 //! Onward calls ("hops") and their per-hop verdicts (spec §2, §6, §8).
 
-use crate::auth::AuthService;
-use crate::transport::Transport;
 use crate::vocabulary::vocabulary;
 
 /// The most onward hops a request may list. A longer list is an `invalid-value` error, never
@@ -9,35 +7,12 @@ use crate::vocabulary::vocabulary;
 /// bound keeps a [`Decision`](crate::Decision) a fixed-size value with no allocation.
 pub const MAX_HOPS: usize = 16;
 
-/// One onward call: hop 1 is server → next machine, hop 2 that machine → the next, …
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hop<'a> {
-    /// SPN or host string, compared with `allowed_targets`; echoed verbatim.
-    pub target: &'a str,
-    /// Authentication of this leg (default `negotiate`).
-    pub auth: AuthService,
-    /// Transport of this leg (default `ncacn_ip_tcp`; never `ncalrpc`).
-    pub transport: Transport,
-}
-
-impl<'a> Hop<'a> {
-    /// A hop with the spec's defaults (`negotiate` over `ncacn_ip_tcp`).
-    #[must_use]
-    pub const fn to(target: &'a str) -> Hop<'a> {
-        Hop {
-            target,
-            auth: AuthService::Negotiate,
-            transport: Transport::NcacnIpTcp,
-        }
-    }
-}
-
 vocabulary! {
     /// The identity the next machine sees (`as` in the decision JSON).
     pub enum Identity {
-        /// The original client.
+        /// arrives as the client
         Client = "client",
-        /// `NT AUTHORITY\ANONYMOUS LOGON`: the double-hop failure.
+        /// arrives as NT AUTHORITY\ANONYMOUS LOGON
         Anonymous = "anonymous",
     }
 }
@@ -82,6 +57,13 @@ impl HopReason {
                 | HopReason::ForwardedTgt
                 | HopReason::ConstrainedTargetAllowed
         )
+    }
+
+    /// Whether the onward call is made at all as far as the chain goes: `false` only after an
+    /// earlier hop was denied (row 1), when nothing beyond it is reached as the client.
+    #[must_use]
+    pub const fn reached(self) -> bool {
+        !matches!(self, HopReason::ChainBroken)
     }
 
     /// Who the next machine sees: the client iff allowed, else `ANONYMOUS LOGON`.

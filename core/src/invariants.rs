@@ -8,6 +8,7 @@ use crate::level::Level;
 use crate::packed::{decide_packed, PackedRequest};
 use crate::reason::Reason;
 use crate::request::Request;
+use crate::storage::Storage;
 
 /// A broken invariant, named in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,7 @@ impl core::fmt::Display for Violation {
 ///
 /// # Errors
 /// The first invariant that does not hold.
-pub fn check(request: &Request<'_>, decision: &Decision<'_>) -> Result<(), Violation> {
+pub fn check<S: Storage>(request: &Request<S>, decision: &Decision<'_>) -> Result<(), Violation> {
     let require = |holds: bool, what: &'static str| {
         if holds {
             Ok(())
@@ -58,7 +59,7 @@ pub fn check(request: &Request<'_>, decision: &Decision<'_>) -> Result<(), Viola
                     .contains(Reason::ServerSideConstrainedDelegation)),
         "reach is multi-hop exactly when the effective level is delegation or step 9a fired",
     )?;
-    let hop_free = decide_packed(PackedRequest::pack(&request.context()))
+    let hop_free = decide_packed(PackedRequest::pack(request))
         .map_err(|_| Violation("a decided request packs to a valid packed request"))?
         .unpack();
     require(
@@ -67,13 +68,13 @@ pub fn check(request: &Request<'_>, decision: &Decision<'_>) -> Result<(), Viola
         "the hop-free part equals the packed path's decision",
     )?;
     require(
-        decision.hops().len() == request.hops.len(),
+        decision.hops().len() == request.hops().len(),
         "one outcome per requested hop",
     )?;
     let mut denied = false;
     let mut allowed = 0_usize;
-    for (outcome, hop) in decision.hops().iter().zip(request.hops) {
-        require(outcome.target == hop.target, "hop targets are verbatim")?;
+    for (outcome, hop) in decision.hops().iter().zip(request.hops()) {
+        require(outcome.target == hop.target.as_ref(), "hop targets are verbatim")?;
         require(
             outcome.allowed() == (outcome.identity() == Identity::Client),
             "a hop is allowed exactly when the next machine sees the client",

@@ -30,15 +30,15 @@ vocabulary! {
     /// assert_eq!(RequestedLevel::from_name(" delegation"), None); // never trimmed
     /// ```
     pub enum RequestedLevel {
-        /// `RPC_C_IMP_LEVEL_DEFAULT`: resolved to `identification` (COM blanket default).
+        /// the system default (COM: resolved to identify)
         Default = "default" | "RPC_C_IMP_LEVEL_DEFAULT",
-        /// `SecurityAnonymous` / `RPC_C_IMP_LEVEL_ANONYMOUS`.
+        /// the server cannot identify or use the client
         Anonymous = "anonymous" | "SecurityAnonymous" | "RPC_C_IMP_LEVEL_ANONYMOUS",
-        /// `SecurityIdentification` / `RPC_C_IMP_LEVEL_IDENTIFY`.
+        /// the server gets the client's identity and privileges, cannot act as it
         Identification = "identification" | "identify" | "SecurityIdentification" | "RPC_C_IMP_LEVEL_IDENTIFY",
-        /// `SecurityImpersonation` / `RPC_C_IMP_LEVEL_IMPERSONATE`.
+        /// the server acts as the client on its own computer (and, via KCD/RBCD, on its allowed targets)
         Impersonation = "impersonation" | "impersonate" | "SecurityImpersonation" | "RPC_C_IMP_LEVEL_IMPERSONATE",
-        /// `SecurityDelegation` / `RPC_C_IMP_LEVEL_DELEGATE`.
+        /// the server acts as the client on other computers
         Delegation = "delegation" | "delegate" | "SecurityDelegation" | "RPC_C_IMP_LEVEL_DELEGATE",
     }
 }

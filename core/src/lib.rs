@@ -17,7 +17,7 @@
 //! let hops = [Hop::to("cifs/fs1.contoso.com")];
 //! let mut req = Request::new(RequestedLevel::Impersonation);
 //! req.auth = AuthService::Kerberos;
-//! req.hops = &hops;
+//! req.hops = &hops[..];
 //! let d = decide(&req).unwrap();
 //! assert_eq!((d.effective, d.reach), (Level::Impersonation, Reach::Local));
 //! assert_eq!(d.hops()[0].reason, HopReason::NoCredentials); // arrives as ANONYMOUS LOGON
@@ -30,11 +30,15 @@ extern crate alloc;
 
 mod vocabulary;
 
+pub mod model;
+mod storage;
+
 mod auth;
 mod chain;
 mod decision;
 mod delegation;
 mod error;
+mod explanation;
 mod hop;
 pub mod invariants;
 mod level;
@@ -50,9 +54,10 @@ pub mod json;
 pub use auth::{ApiFamily, AuthService, ResolvedAuth, RPC_C_AUTHN_DEFAULT};
 pub use chain::{resolve_hop_auth, TokenState};
 pub use decision::{Decision, Reach};
-pub use delegation::{Delegation, ServerTrust};
-pub use error::{ErrorCode, FieldPath, RequestError};
-pub use hop::{Hop, HopOutcome, HopReason, Identity, MAX_HOPS};
+pub use delegation::ServerTrust;
+pub use error::{ErrorCode, FieldPath, RequestError, Segment};
+pub use explanation::{Explanation, HopStep};
+pub use hop::{HopOutcome, HopReason, Identity, MAX_HOPS};
 pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
 #[cfg(feature = "alloc")]
 pub use packed::DecisionTable;
@@ -61,17 +66,28 @@ pub use packed::{
     REQUEST_BITS,
 };
 pub use reason::{Reason, ReasonKind, Reasons};
-pub use request::{CallContext, Request};
+pub use model::{ChoiceSet, DefaultInfo, FieldInfo, RecordInfo, Shape};
+pub use request::{Delegation, Hop, Request, PACKED_TARGETS};
+pub use storage::{Borrowed, Storage};
+#[cfg(feature = "alloc")]
+pub use storage::Owned;
+pub use vocabulary::Choice;
 pub use rules::{evaluate_call, resolve_auth, CallOutcome};
 pub use transport::{ServerLocation, Transport};
 
 /// Decides a request: validates what a typed request can still get wrong (spec §4), runs
-/// the §5 algorithm, then walks the hops (§6).
+/// the §5 algorithm, then walks the hops (§6). Works on borrowed and owned requests alike;
+/// the decision borrows the hop targets from the request.
 ///
 /// Never panics and never allocates. See the crate docs for an example.
-pub fn decide<'a>(request: &Request<'a>) -> Result<Decision<'a>, RequestError> {
+pub fn decide<S: Storage>(request: &Request<S>) -> Result<Decision<'_>, RequestError> {
     request.validate()?;
-    let outcome = evaluate_call(&request.context());
+    Ok(decide_valid(request))
+}
+
+/// [`decide`] for a request known to be valid (read by the JSON layer, or checked).
+fn decide_valid<S: Storage>(request: &Request<S>) -> Decision<'_> {
+    let outcome = evaluate_call(request);
     let mut decision = Decision::new(outcome.level, outcome.reach, outcome.reasons);
     let initial = TokenState::initial(
         outcome.level,
@@ -84,15 +100,15 @@ pub fn decide<'a>(request: &Request<'a>) -> Result<Decision<'a>, RequestError> {
         outcome.level == Level::Delegation || outcome.server_side_delegation,
         initial,
         &request.delegation,
-        request.hops,
+        request.hops(),
         |hop, reason| {
             // `validate` bounded the hop count by MAX_HOPS, so every push fits.
             let pushed = decision.push_hop(HopOutcome {
-                target: hop.target,
+                target: hop.target.as_ref(),
                 reason,
             });
             debug_assert!(pushed);
         },
     );
-    Ok(decision)
+    decision
 }

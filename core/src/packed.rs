@@ -26,18 +26,18 @@
 //! order, then codes added later). A negative value is an error: `-1 - n` for the n-th code
 //! of [`ErrorCode::ALL`].
 
-use crate::auth::AuthService;
 use crate::decision::{Decision, Reach};
-use crate::delegation::ServerTrust;
 use crate::error::{ErrorCode, FieldPath, RequestError};
-use crate::level::{Level, RequestedLevel};
+use crate::level::Level;
+use crate::model::{bits_at, Shape, Unpack};
 use crate::reason::{Reason, Reasons};
-use crate::request::CallContext;
+use crate::request::{check_ncalrpc_server, Request};
 use crate::rules::evaluate_call;
-use crate::transport::{ServerLocation, Transport};
+use crate::storage::{Borrowed, Storage};
+use crate::RecordInfo;
 
-/// Number of bits a packed request uses.
-pub const REQUEST_BITS: u32 = 20;
+/// Number of bits a packed request uses (from the field table's packed positions).
+pub const REQUEST_BITS: u32 = layout_end(&Request::<Borrowed<'static>>::INFO, 0);
 /// How many valid packed requests exist (the size of the exhaustive domain).
 pub const DOMAIN_SIZE: usize = 230_400;
 /// The range of [`PackedRequest::dense_index`].
@@ -46,62 +46,67 @@ pub const DENSE_SIZE: usize = 256_000;
 const REASON_SHIFT: u32 = 4;
 const DECISION_BITS: u32 = REASON_SHIFT + Reason::ALL.len() as u32;
 
+/// The width of a packed field of this shape.
+const fn width(shape: &Shape) -> u32 {
+    match shape {
+        Shape::Choice(set) => crate::model::width_for(set.choices.len()),
+        Shape::Bool | Shape::TextList => 1,
+        Shape::Text | Shape::Record(_) | Shape::RecordList(..) => 0,
+    }
+}
+
+/// The end of the packed layout of `record` (and its nested records): the highest bit used,
+/// plus one. Evaluated at compile time, it also refuses overlapping fields and fields that
+/// cannot be packed but were given a position.
+#[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
+const fn layout_end(record: &RecordInfo, used: u64) -> u32 {
+    let mut end = 0;
+    let mut used = used;
+    let mut i = 0;
+    while i < record.fields.len() {
+        let field = &record.fields[i];
+        if let Shape::Record(inner) = &field.shape {
+            let inner_end = layout_end(inner, used);
+            if inner_end > end {
+                end = inner_end;
+            }
+        }
+        if let Some(at) = field.packed_at {
+            let w = width(&field.shape);
+            assert!(w > 0, "a packed position on a field that cannot be packed");
+            let mask = ((1u64 << w) - 1) << at;
+            assert!(used & mask == 0, "two fields share a packed bit");
+            used |= mask;
+            if at + w > end {
+                end = at + w;
+            }
+        }
+        i += 1;
+    }
+    end
+}
+
 /// A hop-free request in one integer (see the module docs for the layout).
 ///
 /// ```
 /// use onbehalf_core::{PackedRequest, Request, RequestedLevel};
-/// let ctx = Request::new(RequestedLevel::Delegation).context();
-/// let packed = PackedRequest::pack(&ctx);
-/// assert_eq!(packed.unpack(), Ok(ctx));
+/// let request = Request::new(RequestedLevel::Delegation);
+/// let packed = PackedRequest::pack(&request);
+/// assert_eq!(packed.unpack(), Ok(request));
 /// assert_eq!(PackedRequest::all().count(), onbehalf_core::DOMAIN_SIZE);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackedRequest(u32);
 
-fn bit(value: bool, shift: u32) -> u32 {
-    u32::from(value) << shift
-}
-
-fn field(raw: u32, shift: u32, width: u32) -> usize {
-    ((raw >> shift) & ((1 << width) - 1)) as usize
-}
-
-fn flag(raw: u32, shift: u32) -> bool {
-    raw & (1 << shift) != 0
-}
-
-fn unknown<T: Copy>(
-    all: &[T],
-    index: usize,
-    code: ErrorCode,
-    path: &'static str,
-    expected: &'static str,
-) -> Result<T, RequestError> {
-    all.get(index)
-        .copied()
-        .ok_or_else(|| RequestError::new(code, FieldPath::Field(path), expected).found(index))
-}
-
 impl PackedRequest {
-    /// Packs a context. Every context has a packing; validity (`ncalrpc` + remote) is
-    /// checked by [`unpack`](Self::unpack).
+    /// Packs the hop-free part of a request (its hops are not packed; `allowed_targets`
+    /// packs as "not empty"). Validity (`ncalrpc` + remote) is checked by
+    /// [`unpack`](Self::unpack).
     #[must_use]
-    pub fn pack(ctx: &CallContext) -> PackedRequest {
-        PackedRequest(
-            ctx.level as u32
-                | (ctx.transport as u32) << 3
-                | bit(ctx.server == ServerLocation::Remote, 6)
-                | (ctx.auth as u32) << 7
-                | bit(ctx.kerberos_available, 10)
-                | bit(ctx.server_can_impersonate, 11)
-                | bit(ctx.client_sensitive, 12)
-                | bit(ctx.client_protected_user, 13)
-                | (ctx.server_trust as u32) << 14
-                | bit(ctx.has_allowed_targets, 16)
-                | bit(ctx.domain_joined, 17)
-                | bit(ctx.protocol_transition, 18)
-                | bit(ctx.client_credential_guard, 19),
-        )
+    pub fn pack<S: Storage>(request: &Request<S>) -> PackedRequest {
+        let mut bits = 0;
+        request.pack_bits(&mut bits);
+        PackedRequest(bits as u32)
     }
 
     /// From the ABI integer; bits above [`REQUEST_BITS`] (or a negative value) are an
@@ -114,7 +119,7 @@ impl PackedRequest {
             .ok_or_else(|| {
                 RequestError::new(
                     ErrorCode::InvalidRequest,
-                    FieldPath::Request,
+                    FieldPath::REQUEST,
                     "a packed request in 0..2^20 (policy ABI v1)",
                 )
                 .found(raw)
@@ -156,54 +161,12 @@ impl PackedRequest {
         Some(level + 5 * transport + 25 * server + 50 * auth + 250 * (raw >> 10))
     }
 
-    /// Decodes and validates (unknown field values, `ncalrpc` with a remote server).
-    pub fn unpack(self) -> Result<CallContext, RequestError> {
-        let raw = self.0;
-        let ctx = CallContext {
-            level: unknown(
-                RequestedLevel::ALL,
-                field(raw, 0, 3),
-                ErrorCode::UnknownLevel,
-                "level",
-                RequestedLevel::ACCEPTED,
-            )?,
-            transport: unknown(
-                Transport::ALL,
-                field(raw, 3, 3),
-                ErrorCode::UnknownTransport,
-                "transport",
-                Transport::ACCEPTED,
-            )?,
-            server: if flag(raw, 6) {
-                ServerLocation::Remote
-            } else {
-                ServerLocation::Local
-            },
-            auth: unknown(
-                AuthService::ALL,
-                field(raw, 7, 3),
-                ErrorCode::UnknownAuth,
-                "auth",
-                AuthService::ACCEPTED,
-            )?,
-            kerberos_available: flag(raw, 10),
-            server_can_impersonate: flag(raw, 11),
-            client_sensitive: flag(raw, 12),
-            client_protected_user: flag(raw, 13),
-            server_trust: unknown(
-                ServerTrust::ALL,
-                field(raw, 14, 2),
-                ErrorCode::UnknownServerTrust,
-                "delegation.server_trust",
-                ServerTrust::ACCEPTED,
-            )?,
-            has_allowed_targets: flag(raw, 16),
-            domain_joined: flag(raw, 17),
-            protocol_transition: flag(raw, 18),
-            client_credential_guard: flag(raw, 19),
-        };
-        ctx.validate()?;
-        Ok(ctx)
+    /// Decodes and validates (unknown field values, `ncalrpc` with a remote server). A
+    /// non-empty `allowed_targets` decodes to [`PACKED_TARGETS`](crate::PACKED_TARGETS).
+    pub fn unpack(self) -> Result<Request, RequestError> {
+        let request = Request::unpack_from(u64::from(self.0), None, FieldPath::REQUEST)?;
+        check_ncalrpc_server(request.transport, request.server)?;
+        Ok(request)
     }
 
     /// Every valid packed request, in increasing order: the whole domain
@@ -241,16 +204,16 @@ impl PackedDecision {
     /// Decodes the hop-free decision.
     #[must_use]
     pub fn unpack(self) -> Decision<'static> {
-        let raw = self.0;
+        let raw = u64::from(self.0);
         let effective = Level::ALL
-            .get(field(raw, 0, 2))
+            .get(bits_at(raw, 0, 2) as usize)
             .copied()
             .unwrap_or(Level::Anonymous);
         let reach = Reach::ALL
-            .get(field(raw, 2, 2))
+            .get(bits_at(raw, 2, 2) as usize)
             .copied()
             .unwrap_or(Reach::None);
-        let reasons = Reasons::from_bits(raw >> REASON_SHIFT).unwrap_or(Reasons::EMPTY);
+        let reasons = Reasons::from_bits(self.0 >> REASON_SHIFT).unwrap_or(Reasons::EMPTY);
         Decision::new(effective, reach, reasons)
     }
 }
@@ -287,8 +250,8 @@ impl RawDecision {
 /// Decides a packed request: allocation-free. (For the hottest paths, [`DecisionTable`]
 /// answers from a precomputed table.)
 pub fn decide_packed(request: PackedRequest) -> Result<PackedDecision, RequestError> {
-    let ctx = request.unpack()?;
-    let outcome = evaluate_call(&ctx);
+    let request = request.unpack()?;
+    let outcome = evaluate_call(&request);
     Ok(PackedDecision::from_parts(
         outcome.level,
         outcome.reach,
@@ -348,7 +311,7 @@ impl Default for DecisionTable {
 ///
 /// ```
 /// use onbehalf_core::{decide_raw, PackedRequest, Request, RequestedLevel, RawDecision, Level};
-/// let raw = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context()).raw();
+/// let raw = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation)).raw();
 /// let RawDecision::Decision(d) = RawDecision::classify(decide_raw(raw)) else { panic!() };
 /// assert_eq!(d.unpack().effective, Level::Impersonation);
 /// assert!(decide_raw(-5) < 0);

@@ -92,6 +92,32 @@ impl Reason {
         }
     }
 
+    /// The one step that emitted this code in a decision: the codes step 8 and step 9a share
+    /// come from step 8 when the client asked for delegation (the gate ran), else from 9a.
+    #[must_use]
+    pub const fn emitted_by(self, delegation_requested: bool) -> &'static str {
+        use Reason::*;
+        match self {
+            NtlmCannotDelegateRemotely
+            | ClientAccountSensitive
+            | ClientProtectedUser
+            | NoAllowedDelegationTargets
+            | NotDomainJoined
+            | ProtocolTransitionUsed
+                if !delegation_requested =>
+            {
+                "9a"
+            }
+            NtlmCannotDelegateRemotely => "8/D1",
+            ClientAccountSensitive => "8/D2",
+            ClientProtectedUser => "8/D3",
+            NoAllowedDelegationTargets => "8/D5",
+            NotDomainJoined => "8/D6",
+            ProtocolTransitionUsed => "8",
+            other => other.step(),
+        }
+    }
+
     /// The code's kind (spec §7).
     #[must_use]
     pub const fn kind(self) -> ReasonKind {

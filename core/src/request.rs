@@ -1,113 +1,214 @@
-//! The typed request (spec §2) and its hop-free projection, [`CallContext`].
+//! The request (spec §2) as one field table per object. Everything else about the request —
+//! its typed struct, §4 reading order and defaults, canonical JSON, packed bits, catalog and
+//! TypeScript types — is derived from these tables (see `model.rs`). A new field is one line
+//! here plus its rule.
 
 use crate::auth::AuthService;
-use crate::delegation::{Delegation, ServerTrust};
+use crate::delegation::ServerTrust;
 use crate::error::{ErrorCode, FieldPath, RequestError};
-use crate::hop::{Hop, MAX_HOPS};
+use crate::hop::MAX_HOPS;
 use crate::level::RequestedLevel;
+use crate::model::{choice_field, record, Field, Shape, Unpack};
+use crate::storage::{Borrowed, Storage};
 use crate::transport::{ServerLocation, Transport};
 
-/// A request to decide (spec §2), borrowing its strings. [`Request::new`] gives the defaults.
-///
-/// ```
-/// use onbehalf_core::{decide, Level, Reach, Request, RequestedLevel, AuthService};
-/// let mut req = Request::new(RequestedLevel::Impersonation);
-/// req.auth = AuthService::Kerberos;
-/// let d = decide(&req).unwrap();
-/// assert_eq!((d.effective, d.reach), (Level::Impersonation, Reach::Local));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Request<'a> {
-    /// The level the client asks for.
-    pub level: RequestedLevel,
-    /// The client → server transport.
-    pub transport: Transport,
-    /// Where the server runs.
-    pub server: ServerLocation,
-    /// The client → server authentication service.
-    pub auth: AuthService,
-    /// The client can obtain a Kerberos ticket for this server.
-    pub kerberos_available: bool,
-    /// The server holds SeImpersonatePrivilege (or runs as the client).
-    pub server_can_impersonate: bool,
-    /// Delegation prerequisites.
-    pub delegation: Delegation<'a>,
-    /// Onward calls, at most [`MAX_HOPS`].
-    pub hops: &'a [Hop<'a>],
+choice_field! {
+    RequestedLevel => UnknownLevel,
+    Transport => UnknownTransport,
+    ServerLocation => UnknownServer,
+    AuthService => UnknownAuth,
+    ServerTrust => UnknownServerTrust,
 }
 
-impl Request<'_> {
+record! {
+    /// The call: a request to decide (spec §2).
+    ///
+    /// `Request` (the default, `'static`-borrowed), `Request<Borrowed<'a>>` and
+    /// [`OwnedRequest`](crate::json::OwnedRequest) are the same type over different string
+    /// storage. [`Request::new`] gives the spec's defaults.
+    ///
+    /// ```
+    /// use onbehalf_core::{decide, AuthService, Level, Reach, Request, RequestedLevel};
+    /// let mut req = Request::new(RequestedLevel::Impersonation);
+    /// req.auth = AuthService::Kerberos;
+    /// let d = decide(&req).unwrap();
+    /// assert_eq!((d.effective, d.reach), (Level::Impersonation, Reach::Local));
+    /// ```
+    pub struct Request<S> {
+        /// Requested impersonation level
+        /// The level the client asks for (`RPC_C_IMP_LEVEL_*`, `SECURITY_IMPERSONATION_LEVEL`).
+        level: RequestedLevel = required(MissingLevel, RequestedLevel::Default), packed 0;
+        /// Transport (protocol sequence)
+        /// The RPC protocol sequence of the client → server call.
+        transport: Transport = value(Transport::NcacnIpTcp), packed 3;
+        /// Server runs
+        /// Where the server process runs relative to the client.
+        server: ServerLocation = derived(
+            "local if transport is ncalrpc, else remote",
+            ServerLocation::default_for(transport)
+        ), packed 6;
+        /// Authentication service
+        /// The client → server authentication service.
+        auth: AuthService = value(AuthService::Negotiate), packed 7;
+        /// Client can get a Kerberos ticket for the server
+        /// KDC reachable, SPN registered, server named by host name (not IP address); affects
+        /// only the client → server leg.
+        kerberos_available: bool = value(true), packed 10;
+        /// Server holds SeImpersonatePrivilege
+        /// Or runs as the client's identity; without it impersonation yields Identify only.
+        server_can_impersonate: bool = value(true), packed 11;
+        /// Active Directory delegation settings
+        /// The delegation prerequisites of client and server accounts.
+        delegation: Delegation<S> = value(Delegation::blank());
+        /// Onward calls (hops) the server makes as the client
+        /// Hop 1 is server → next machine, hop 2 that machine → the next, and so on.
+        hops: S::Hops = value(S::Hops::default()),
+            then |_path| check_ncalrpc_server(transport, server);
+    }
+}
+
+record! {
+    /// The Active Directory configuration of the client and server accounts.
+    ///
+    /// The `delegation` object of a request; [`Delegation::blank`] gives the spec's defaults.
+    ///
+    /// ```
+    /// use onbehalf_core::{Delegation, ServerTrust};
+    /// let d: Delegation = Delegation { server_trust: ServerTrust::Constrained, allowed_targets: &["cifs/fs1"][..], ..Delegation::blank() };
+    /// assert!(d.domain_joined);
+    /// assert!(d.allows_target("CIFS/FS1"));
+    /// ```
+    pub struct Delegation<S> {
+        /// Client account is sensitive and cannot be delegated
+        /// "Account is sensitive and cannot be delegated" (`NOT_DELEGATED`).
+        client_sensitive: bool = value(false), packed 12;
+        /// Client is in Protected Users
+        /// Members of Protected Users authenticate neither with NTLM nor with delegation.
+        client_protected_user: bool = value(false), packed 13;
+        /// Server account trusted for delegation
+        /// How the server account is trusted for delegation (AD default: not at all).
+        server_trust: ServerTrust = value(ServerTrust::None), packed 14;
+        /// Allowed targets (SPNs)
+        /// SPNs the server may delegate to (KCD), or targets whose RBCD list admits it; ignored
+        /// for `none` and `unconstrained`.
+        allowed_targets: S::Targets = value(S::Targets::default()), packed 16;
+        /// Every computer is domain-joined
+        /// Client, server and all downstream computers run in a domain and reach its KDC.
+        domain_joined: bool = value(true), packed 17;
+        /// Protocol transition (use any authentication protocol)
+        /// KCD `TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION`: S4U2self for clients that did not use Kerberos.
+        protocol_transition: bool = value(false), packed 18;
+        /// Credential Guard runs on the client
+        /// Blocks unconstrained (TGT-forwarding) delegation; KCD and RBCD still work.
+        client_credential_guard: bool = value(false), packed 19;
+    }
+}
+
+record! {
+    /// An onward call the server (or the machine before) makes as the client.
+    ///
+    /// Hop 1 is server → next machine, hop 2 that machine → the next, …
+    pub struct Hop<S> {
+        /// Target
+        /// SPN or host string, compared with `allowed_targets`; echoed verbatim.
+        target: S::Str = required(MissingHopTarget, S::Str::default());
+        /// Authentication
+        /// The authentication service of this leg.
+        auth: AuthService = value(AuthService::Negotiate);
+        /// Transport
+        /// The transport of this leg (never the local-only ncalrpc).
+        transport: Transport = value(Transport::NcacnIpTcp),
+            then |path| check_hop_transport(transport, path);
+    }
+}
+
+impl<'a> Request<Borrowed<'a>> {
     /// A request at `level` with every other field at the spec's default
     /// (`ncacn_ip_tcp`, remote server, `negotiate`, …).
     #[must_use]
-    pub fn new(level: RequestedLevel) -> Request<'static> {
-        Request::over(level, Transport::NcacnIpTcp)
+    pub fn new(level: RequestedLevel) -> Self {
+        Request {
+            level,
+            ..Request::blank()
+        }
     }
 
     /// A request at `level` over `transport`, with `server` defaulted as the spec says
     /// (`local` for `ncalrpc`, else `remote`).
     #[must_use]
-    pub fn over(level: RequestedLevel, transport: Transport) -> Request<'static> {
+    pub fn over(level: RequestedLevel, transport: Transport) -> Self {
         Request {
             level,
             transport,
             server: ServerLocation::default_for(transport),
-            auth: AuthService::Negotiate,
-            kerberos_available: true,
-            server_can_impersonate: true,
-            delegation: Delegation::default(),
-            hops: &[],
+            ..Request::blank()
         }
     }
 }
 
-impl Request<'_> {
-    /// The hop-free facts the call itself is decided from.
+impl<'a> Hop<Borrowed<'a>> {
+    /// A hop with the spec's defaults (`negotiate` over `ncacn_ip_tcp`).
     #[must_use]
-    pub fn context(&self) -> CallContext {
-        CallContext {
-            level: self.level,
-            transport: self.transport,
-            server: self.server,
-            auth: self.auth,
-            kerberos_available: self.kerberos_available,
-            server_can_impersonate: self.server_can_impersonate,
-            client_sensitive: self.delegation.client_sensitive,
-            client_protected_user: self.delegation.client_protected_user,
-            server_trust: self.delegation.server_trust,
-            has_allowed_targets: !self.delegation.allowed_targets.is_empty(),
-            domain_joined: self.delegation.domain_joined,
-            protocol_transition: self.delegation.protocol_transition,
-            client_credential_guard: self.delegation.client_credential_guard,
+    pub fn to(target: &'a str) -> Self {
+        Hop {
+            target,
+            ..Hop::blank()
         }
+    }
+}
+
+impl<S: Storage> Delegation<S> {
+    /// Whether `target` is in `allowed_targets` (ASCII-case-insensitive equality; no SPN expansion).
+    #[must_use]
+    pub fn allows_target(&self, target: &str) -> bool {
+        self.allowed_targets
+            .as_ref()
+            .iter()
+            .any(|allowed| allowed.as_ref().eq_ignore_ascii_case(target))
+    }
+
+    /// Whether `allowed_targets` is not empty (all the hop-free decision needs of the list).
+    #[must_use]
+    pub fn has_allowed_targets(&self) -> bool {
+        !self.allowed_targets.as_ref().is_empty()
+    }
+}
+
+impl<S: Storage> Request<S> {
+    /// The onward calls.
+    #[must_use]
+    pub fn hops(&self) -> &[Hop<S>] {
+        self.hops.as_ref()
     }
 
     /// The checks of spec §4 that a typed request can still fail, in §4's order:
     /// empty allowed target (9), too many hops (after 10), each hop's empty target and
     /// `ncalrpc` transport (11), `ncalrpc` with a remote server (12).
     pub fn validate(&self) -> Result<(), RequestError> {
-        for (i, target) in self.delegation.allowed_targets.iter().enumerate() {
-            if target.is_empty() {
-                return Err(RequestError::new(
-                    ErrorCode::InvalidValue,
-                    FieldPath::AllowedTarget(i),
-                    "a non-empty SPN or host string",
-                ));
-            }
+        let targets = FieldPath::field("delegation").key("allowed_targets");
+        for (i, target) in self.delegation.allowed_targets.as_ref().iter().enumerate() {
+            check_non_empty(target.as_ref(), targets.index(i))?;
         }
-        check_hop_count(self.hops.len())?;
-        for (i, hop) in self.hops.iter().enumerate() {
-            if hop.target.is_empty() {
-                return Err(RequestError::new(
-                    ErrorCode::InvalidValue,
-                    FieldPath::HopField(i, "target"),
-                    "a non-empty SPN or host string",
-                ));
-            }
-            check_hop_transport(i, hop.transport)?;
+        check_hop_count(self.hops().len())?;
+        for (i, hop) in self.hops().iter().enumerate() {
+            let path = FieldPath::field("hops").index(i);
+            check_non_empty(hop.target.as_ref(), path.key("target"))?;
+            check_hop_transport(hop.transport, path.key("transport"))?;
         }
-        self.context().validate()
+        check_ncalrpc_server(self.transport, self.server)
     }
+}
+
+/// `invalid-value` for an empty target string (spec §4 checks 9 and 11).
+pub(crate) fn check_non_empty(text: &str, path: FieldPath) -> Result<(), RequestError> {
+    if text.is_empty() {
+        return Err(RequestError::new(
+            ErrorCode::InvalidValue,
+            path,
+            Shape::Text.expected(),
+        ));
+    }
+    Ok(())
 }
 
 /// Spec §4 bound on `hops` (documented in [`MAX_HOPS`]).
@@ -115,7 +216,7 @@ pub(crate) fn check_hop_count(count: usize) -> Result<(), RequestError> {
     if count > MAX_HOPS {
         return Err(RequestError::new(
             ErrorCode::InvalidValue,
-            FieldPath::Field("hops"),
+            FieldPath::field("hops"),
             "at most 16 hops",
         )
         .found(count));
@@ -124,48 +225,76 @@ pub(crate) fn check_hop_count(count: usize) -> Result<(), RequestError> {
 }
 
 /// Spec §4 check 11, last part: every hop crosses a machine boundary.
-pub(crate) fn check_hop_transport(index: usize, transport: Transport) -> Result<(), RequestError> {
+fn check_hop_transport(transport: Transport, path: FieldPath) -> Result<(), RequestError> {
     if transport == Transport::Ncalrpc {
         return Err(RequestError::new(
             ErrorCode::HopTransportNcalrpc,
-            FieldPath::HopField(index, "transport"),
+            path,
             "ncacn_np, ncacn_ip_tcp, ncacn_http, ncadg_ip_udp",
         ));
     }
     Ok(())
 }
 
-/// Everything the decision *without hops* depends on: a [`Request`] with the target list
-/// reduced to "empty / not empty". This is the packed domain (see [`PackedRequest`](crate::PackedRequest)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // the fields are those of Request and Delegation
-pub struct CallContext {
-    pub level: RequestedLevel,
-    pub transport: Transport,
-    pub server: ServerLocation,
-    pub auth: AuthService,
-    pub kerberos_available: bool,
-    pub server_can_impersonate: bool,
-    pub client_sensitive: bool,
-    pub client_protected_user: bool,
-    pub server_trust: ServerTrust,
-    /// `delegation.allowed_targets` is not empty.
-    pub has_allowed_targets: bool,
-    pub domain_joined: bool,
-    pub protocol_transition: bool,
-    pub client_credential_guard: bool,
+/// Spec §4 check 12: `ncalrpc` is local-only.
+pub(crate) fn check_ncalrpc_server(
+    transport: Transport,
+    server: ServerLocation,
+) -> Result<(), RequestError> {
+    if transport == Transport::Ncalrpc && server == ServerLocation::Remote {
+        return Err(RequestError::new(
+            ErrorCode::NcalrpcRequiresLocalServer,
+            FieldPath::field("server"),
+            "local (or omit server) with ncalrpc",
+        ));
+    }
+    Ok(())
 }
 
-impl CallContext {
-    /// Spec §4 check 12: `ncalrpc` is local-only.
-    pub fn validate(&self) -> Result<(), RequestError> {
-        if self.transport == Transport::Ncalrpc && self.server == ServerLocation::Remote {
-            return Err(RequestError::new(
-                ErrorCode::NcalrpcRequiresLocalServer,
-                FieldPath::Field("server"),
-                "local (or omit server) with ncalrpc",
-            ));
-        }
-        Ok(())
+/// The one target a packed request's non-empty `allowed_targets` decodes to: the hop-free
+/// decision needs only "empty or not", and a packed request has no hops to match.
+pub const PACKED_TARGETS: &[&str] = &["(any allowed target)"];
+
+impl<'a> Field for &'a [&'a str] {
+    const SHAPE: Shape = Shape::TextList;
+    const PACKED_WIDTH: u32 = 1;
+    fn packed(&self) -> u64 {
+        u64::from(!self.is_empty())
+    }
+    #[cfg(feature = "alloc")]
+    fn to_value(&self) -> crate::json::Value {
+        crate::json::Value::Array(self.iter().map(|t| crate::json::string(t)).collect())
+    }
+}
+
+impl Unpack for &'static [&'static str] {
+    fn unpack_from(bits: u64, at: Option<u32>, _: FieldPath) -> Result<Self, RequestError> {
+        Ok(if crate::model::bits_at(bits, at.unwrap_or(0), 1) == 1 {
+            PACKED_TARGETS
+        } else {
+            &[]
+        })
+    }
+}
+
+impl Field for &str {
+    const SHAPE: Shape = Shape::Text;
+    #[cfg(feature = "alloc")]
+    fn to_value(&self) -> crate::json::Value {
+        crate::json::string(self)
+    }
+}
+
+impl<'a> Field for &'a [Hop<Borrowed<'a>>] {
+    const SHAPE: Shape = Shape::RecordList(&Hop::<Borrowed<'static>>::INFO, MAX_HOPS);
+    #[cfg(feature = "alloc")]
+    fn to_value(&self) -> crate::json::Value {
+        crate::json::Value::Array(self.iter().map(Hop::to_value).collect())
+    }
+}
+
+impl Unpack for &'static [Hop<Borrowed<'static>>] {
+    fn unpack_from(_: u64, _: Option<u32>, _: FieldPath) -> Result<Self, RequestError> {
+        Ok(&[])
     }
 }

@@ -7,7 +7,8 @@ use crate::decision::Reach;
 use crate::delegation::ServerTrust;
 use crate::level::{Level, RequestedLevel};
 use crate::reason::{Reason, Reasons};
-use crate::request::CallContext;
+use crate::request::Request;
+use crate::storage::Storage;
 use crate::transport::{ServerLocation, Transport};
 
 /// The outcome of §5 for one call, before hops.
@@ -27,8 +28,8 @@ pub struct CallOutcome {
 
 /// Step 3: resolve `A`, emitting the step's informational codes.
 #[must_use]
-pub fn resolve_auth(ctx: &CallContext, reasons: &mut Reasons) -> ResolvedAuth {
-    let k = ctx.kerberos_available && ctx.domain_joined;
+pub fn resolve_auth<S: Storage>(ctx: &Request<S>, reasons: &mut Reasons) -> ResolvedAuth {
+    let k = ctx.kerberos_available && ctx.delegation.domain_joined;
     let nego = if k {
         ResolvedAuth::Kerberos
     } else {
@@ -58,9 +59,9 @@ pub fn resolve_auth(ctx: &CallContext, reasons: &mut Reasons) -> ResolvedAuth {
     auth
 }
 
-/// Runs spec §5 steps 1–10 (with 9a) on a validated context.
+/// Runs spec §5 steps 1–10 (with 9a) on a validated request (its hops are not read).
 #[must_use]
-pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
+pub fn evaluate_call<S: Storage>(ctx: &Request<S>) -> CallOutcome {
     let mut reasons = Reasons::EMPTY;
 
     // Steps 1–2: normalise; `default` is the COM blanket default, identify.
@@ -75,14 +76,14 @@ pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
 
     // Step 3.
     let auth = resolve_auth(ctx, &mut reasons);
-    let k = ctx.kerberos_available && ctx.domain_joined;
+    let k = ctx.kerberos_available && ctx.delegation.domain_joined;
 
     // Steps 4–5: no usable client authentication ends at step 10 as anonymous.
     let unusable = if auth == ResolvedAuth::Unauthenticated {
         Some(Reason::UnauthenticatedCall)
     } else if auth == ResolvedAuth::Kerberos && !k {
         Some(Reason::KerberosUnavailable)
-    } else if ctx.client_protected_user
+    } else if ctx.delegation.client_protected_user
         && auth == ResolvedAuth::Ntlm
         && ctx.server == ServerLocation::Remote
     {
@@ -159,13 +160,13 @@ pub fn evaluate_call(ctx: &CallContext) -> CallOutcome {
 /// Step 9a, for an impersonation-level token: whether the server delegates by KCD/RBCD.
 /// Emits the codes of the failing prerequisites (the level is unchanged), or, when it fires,
 /// `protocol-transition-used` (if so) and `server-side-constrained-delegation`.
-fn server_side_constrained_delegation(
-    ctx: &CallContext,
+fn server_side_constrained_delegation<S: Storage>(
+    ctx: &Request<S>,
     auth: ResolvedAuth,
     reasons: &mut Reasons,
 ) -> bool {
     let constrained = matches!(
-        ctx.server_trust,
+        ctx.delegation.server_trust,
         ServerTrust::Constrained | ServerTrust::ResourceBased
     );
     let applies = constrained
@@ -192,12 +193,12 @@ fn server_side_constrained_delegation(
 
 /// Step 8: D1–D7. Returns the failing checks' codes, and whether D1 passed only through
 /// protocol transition.
-fn delegation_gate(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
+fn delegation_gate<S: Storage>(ctx: &Request<S>, auth: ResolvedAuth) -> (Reasons, bool) {
     let (mut failed, via_protocol_transition) = constrained_prerequisites(ctx, auth);
-    if ctx.server_trust == ServerTrust::None {
+    if ctx.delegation.server_trust == ServerTrust::None {
         failed.insert(Reason::ServerNotTrustedForDelegation); // D4
     }
-    if ctx.server_trust == ServerTrust::Unconstrained && ctx.client_credential_guard {
+    if ctx.delegation.server_trust == ServerTrust::Unconstrained && ctx.delegation.client_credential_guard {
         failed.insert(Reason::ClientCredentialGuard); // D7
     }
     (failed, via_protocol_transition)
@@ -205,34 +206,34 @@ fn delegation_gate(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
 
 /// The checks step 8 (D1, D2, D3, D5, D6) and step 9a share: the failing codes, and whether
 /// D1 passed only through protocol transition. (D5 applies to KCD/RBCD only.)
-fn constrained_prerequisites(ctx: &CallContext, auth: ResolvedAuth) -> (Reasons, bool) {
+fn constrained_prerequisites<S: Storage>(ctx: &Request<S>, auth: ResolvedAuth) -> (Reasons, bool) {
     let mut failed = Reasons::EMPTY;
     let mut via_protocol_transition = false;
 
     // D1: only Kerberos crosses computers; NTLM needs S4U2self (protocol transition).
     if auth == ResolvedAuth::Ntlm && ctx.server == ServerLocation::Remote {
-        let transition = (ctx.server_trust == ServerTrust::Constrained && ctx.protocol_transition)
-            || ctx.server_trust == ServerTrust::ResourceBased;
+        let transition = (ctx.delegation.server_trust == ServerTrust::Constrained && ctx.delegation.protocol_transition)
+            || ctx.delegation.server_trust == ServerTrust::ResourceBased;
         if transition {
             via_protocol_transition = true;
         } else {
             failed.insert(Reason::NtlmCannotDelegateRemotely);
         }
     }
-    if ctx.client_sensitive {
+    if ctx.delegation.client_sensitive {
         failed.insert(Reason::ClientAccountSensitive); // D2
     }
-    if ctx.client_protected_user {
+    if ctx.delegation.client_protected_user {
         failed.insert(Reason::ClientProtectedUser); // D3
     }
     let constrained = matches!(
-        ctx.server_trust,
+        ctx.delegation.server_trust,
         ServerTrust::Constrained | ServerTrust::ResourceBased
     );
-    if constrained && !ctx.has_allowed_targets {
+    if constrained && !ctx.delegation.has_allowed_targets() {
         failed.insert(Reason::NoAllowedDelegationTargets); // D5
     }
-    if !ctx.domain_joined {
+    if !ctx.delegation.domain_joined {
         failed.insert(Reason::NotDomainJoined); // D6
     }
     (failed, via_protocol_transition)

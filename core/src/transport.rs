@@ -5,15 +5,15 @@ use crate::vocabulary::vocabulary;
 vocabulary! {
     /// The RPC protocol sequence the call is made over.
     pub enum Transport {
-        /// Local RPC (ALPC); local-only.
+        /// local RPC (ALPC), same computer only
         Ncalrpc = "ncalrpc",
-        /// Named pipes (SMB when remote).
+        /// named pipes (SMB when remote)
         NcacnNp = "ncacn_np",
-        /// TCP.
+        /// TCP
         NcacnIpTcp = "ncacn_ip_tcp",
-        /// RPC over HTTP.
+        /// RPC over HTTP
         NcacnHttp = "ncacn_http",
-        /// UDP (datagram RPC).
+        /// UDP (datagram RPC)
         NcadgIpUdp = "ncadg_ip_udp",
     }
 }
@@ -21,9 +21,9 @@ vocabulary! {
 vocabulary! {
     /// Where the server process runs relative to the client.
     pub enum ServerLocation {
-        /// On the client's own computer.
+        /// on the client's computer
         Local = "local",
-        /// On another computer.
+        /// on another computer
         Remote = "remote",
     }
 }

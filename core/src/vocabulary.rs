@@ -4,16 +4,28 @@
 //! "ASCII case-insensitive" means only `A`–`Z` fold; nothing is trimmed and no Unicode
 //! folding happens, so `"\u{212A}erberos"` (KELVIN SIGN) is not `kerberos`.
 
+/// One value of a vocabulary, as the catalog shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    /// The canonical name used in JSON.
+    pub name: &'static str,
+    /// Every accepted spelling (canonical name first, then aliases).
+    pub spellings: &'static [&'static str],
+    /// What the value means (the variant's documentation).
+    pub description: &'static str,
+}
+
 /// Defines a fieldless enum whose variants have a stable canonical name and aliases.
 ///
-/// Generates `ALL`, `name()`, `accepted()` (the comma-separated canonical names, for error
-/// messages), `from_name()` and `Display`, plus `serde::Serialize` as the canonical name.
+/// Generates `ALL`, `CHOICES`, `name()`, `spellings()`, `describe()` (the variant's doc
+/// comment), `ACCEPTED` (the comma-separated canonical names, for error messages),
+/// `from_name()` and `Display`, plus `serde::Serialize` as the canonical name.
 macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
             $(
-                $(#[$vmeta:meta])*
+                $(#[doc = $vdoc:literal])*
                 $variant:ident = $canon:literal $(| $alias:literal)*
             ),+ $(,)?
         }
@@ -21,10 +33,25 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
-            $( $(#[$vmeta])* $variant ),+
+            $( $(#[doc = $vdoc])* $variant ),+
         }
 
         impl $name {
+            /// Every value with its spellings and description, in declaration order.
+            pub const CHOICES: &'static [$crate::vocabulary::Choice] = &[$(
+                $crate::vocabulary::Choice {
+                    name: $canon,
+                    spellings: &[$canon $(, $alias)*],
+                    description: concat!($($vdoc),*).trim_ascii(),
+                }
+            ),+];
+
+            /// What the value means, in words (its documentation).
+            #[must_use]
+            pub const fn describe(self) -> &'static str {
+                match self { $($name::$variant => concat!($($vdoc),*).trim_ascii()),+ }
+            }
+
             /// Every value, in declaration (and encoding) order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 

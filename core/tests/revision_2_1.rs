@@ -72,7 +72,7 @@ fn exactly_382_plus_4578_hop_free_requests_differ_from_revision_2() {
         assert_eq!(ctx.level, RequestedLevel::Impersonation, "{raw}");
         assert!(
             matches!(
-                ctx.server_trust,
+                ctx.delegation.server_trust,
                 ServerTrust::Constrained | ServerTrust::ResourceBased
             ),
             "{raw}"
@@ -82,7 +82,7 @@ fn exactly_382_plus_4578_hop_free_requests_differ_from_revision_2() {
             reasons_only += 1;
         } else {
             level_or_reach += 1;
-            assert!(ctx.has_allowed_targets, "{raw}");
+            assert!(ctx.delegation.has_allowed_targets(), "{raw}");
             assert!(reasons.contains(Reason::ServerSideConstrainedDelegation));
             assert_eq!(reach, onbehalf_core::Reach::MultiHop);
             match ctx.server {

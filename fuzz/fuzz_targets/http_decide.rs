@@ -13,8 +13,7 @@ use std::sync::{Arc, OnceLock};
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use onbehalf_core::json::{decide_value, error_to_value, Value};
-use onbehalf_core::{ErrorCode, FieldPath, RequestError};
+use onbehalf_core::json::{decide_value, error_to_value, invalid_utf8, Value};
 use onbehalf_host::policy::{Limits, PolicyHost};
 use onbehalf_host::server::{router, AppState, ServerConfig};
 use tower::ServiceExt;
@@ -43,11 +42,7 @@ fn fixture() -> &'static Fixture {
 fn expected(body: &[u8], max_batch: usize) -> Option<Value> {
     let text = match std::str::from_utf8(body) {
         Ok(text) => text,
-        Err(bad) => {
-            let e = RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "UTF-8 text")
-                .found(format_args!("invalid UTF-8 at byte {}", bad.valid_up_to()));
-            return Some(error_to_value(&e));
-        }
+        Err(bad) => return Some(error_to_value(&invalid_utf8(bad.valid_up_to()))),
     };
     match Value::parse(text) {
         Err(e) => Some(error_to_value(&e)),

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use onbehalf_core::json::{decide_str, Value};
+use onbehalf_core::json::{decide_str, error_to_value, invalid_utf8};
 use onbehalf_host::policy::{Limits, PolicyHost, Worker};
 
 fn worker() -> &'static Mutex<Worker> {
@@ -36,14 +36,10 @@ fuzz_target!(|data: &[u8]| {
             decide_str(text),
             "module and native differ on {text:?}"
         ),
-        Err(_) => {
-            let value = Value::parse(&answer).expect("the module answers JSON");
-            let code = value.get("error").and_then(|e| e.get("code"));
-            assert_eq!(
-                code,
-                Some(&Value::String("invalid-json".into())),
-                "{answer}"
-            );
+        Err(bad) => {
+            // Exactly the host's own answer to invalid UTF-8 (one definition, in the core).
+            let expected = error_to_value(&invalid_utf8(bad.valid_up_to())).to_string();
+            assert_eq!(answer, expected);
         }
     }
 });

@@ -20,7 +20,19 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use crate::server::{router, AppState};
+use axum::Router;
+use onbehalf_core::json::error_object;
+
+use crate::metrics::Metrics;
+
+/// What the accept loop enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// Deadline for a request's headers (also closes idle keep-alive connections).
+    pub header_read_timeout: Duration,
+}
 
 /// Largest read buffer per connection: bounds what request headers can cost (hyper answers
 /// `431` beyond it). Bodies stream through it and are bounded by the body limit instead.
@@ -32,7 +44,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long a refused connection is kept to deliver its `503` before it is closed.
 const REFUSAL_LINGER: Duration = Duration::from_millis(250);
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests
+/// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish (at most 5 s) and returns.
 ///
 /// # Errors
@@ -41,16 +53,16 @@ const REFUSAL_LINGER: Duration = Duration::from_millis(250);
 /// set-up errors.
 pub async fn serve(
     listener: TcpListener,
-    state: Arc<AppState>,
+    app: Router,
+    limits: ConnectionLimits,
+    metrics: Arc<Metrics>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state.clone());
-    let config = state.config();
-    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
+        .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_HEADER_BUFFER);
     tokio::pin!(shutdown);
     loop {
@@ -59,7 +71,7 @@ pub async fn serve(
                 Ok((stream, _peer)) => stream,
                 Err(_) => {
                     // EMFILE and friends: pause instead of spinning on the error.
-                    state.metrics().connections.accept_error();
+                    metrics.connections.accept_error();
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -67,7 +79,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            state.metrics().connections.refused();
+            metrics.connections.refused();
             tokio::spawn(refuse(stream));
             continue;
         };
@@ -76,12 +88,12 @@ pub async fn serve(
         let connection = graceful.watch(
             http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())),
         );
-        let state = state.clone();
+        let metrics = Arc::clone(&metrics);
         tokio::spawn(async move {
-            let open = state.metrics().connections.opened();
+            let open = metrics.connections.opened();
             if let Err(e) = connection.await {
                 if e.is_timeout() {
-                    state.metrics().connections.header_timeout();
+                    metrics.connections.header_timeout();
                 }
             }
             drop(open);
@@ -99,7 +111,11 @@ pub async fn serve(
 /// Answers a connection over the cap with `503` and closes it. The request is not read:
 /// the server is protecting itself from exactly the work reading it would be.
 async fn refuse(mut stream: TcpStream) {
-    let body = r#"{"error":{"code":"too-many-connections","message":"the server has as many open connections as it accepts; retry later"}}"#;
+    let body = error_object(
+        "too-many-connections",
+        "the server has as many open connections as it accepts; retry later".into(),
+    )
+    .to_string();
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()

@@ -3,6 +3,7 @@
 //! its [`metrics`].
 #![forbid(unsafe_code)]
 
+pub mod banner;
 mod connections;
 pub mod metrics;
 pub mod policy;

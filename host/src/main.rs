@@ -1,4 +1,5 @@
 //! `onbehalf`: decide, explain and tabulate Windows impersonation/delegation outcomes.
+#![forbid(unsafe_code)]
 
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
@@ -7,7 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use onbehalf_core::json::{
-    decide_str, error_to_value, explain_value, parse_request, request_from_value, Value,
+    decide_str, error_to_value, explain_value, invalid_utf8, parse_request, request_from_value,
+    Value,
 };
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use onbehalf_host::policy::{Limits, PolicyHost, Worker};
@@ -64,19 +66,14 @@ fn line_text(line: &Line) -> Result<Option<&str>, RequestError> {
     match line {
         Line::TooLong(len) => Err(RequestError::new(
             ErrorCode::InvalidJson,
-            FieldPath::Request,
+            FieldPath::REQUEST,
             "a request line of at most 4 MiB",
         )
         .found(format_args!(
             "a line of {len} bytes (limit {MAX_LINE}); not parsed"
         ))),
         Line::Text(bytes) => match std::str::from_utf8(bytes) {
-            Err(e) => {
-                Err(
-                    RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "UTF-8 text")
-                        .found(format_args!("invalid UTF-8 at byte {}", e.valid_up_to())),
-                )
-            }
+            Err(e) => Err(invalid_utf8(e.valid_up_to())),
             Ok(text) if text.trim_matches([' ', '\t', '\r']).is_empty() => Ok(None),
             Ok(text) => Ok(Some(text)),
         },

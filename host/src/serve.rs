@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use onbehalf_host::banner;
 use onbehalf_host::policy::{Limits, PolicyHost};
 use onbehalf_host::server::{serve, AppState, ServerConfig};
 
@@ -114,16 +115,11 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let info = host.info();
-        let admin = if config.admin_token.is_some() {
-            "enabled"
-        } else {
-            "disabled"
-        };
+        let addr = listener.local_addr()?.to_string();
+        let upload = config.admin_token.is_some();
         println!(
-            "onbehalf: serving on http://{} (policy: {}, generation {}; policy upload {admin})",
-            listener.local_addr()?,
-            info.source,
-            info.generation
+            "{}",
+            banner::serving(&addr, &info.source, info.generation, upload)
         );
         let state = AppState::new(host, config);
         let shutdown = async {

@@ -1,8 +1,11 @@
-//! `onbehalf table`: the decision for every request of the packed domain.
+//! `onbehalf table`: the decision for every request of the packed domain. The columns are
+//! the packed fields of the core's field table, in table order (a list's column says
+//! whether it is non-empty).
 
 use std::io::{self, Write};
 
-use onbehalf_core::{decide_packed, CallContext, PackedRequest, RequestError};
+use onbehalf_core::json::{packed_fields, Value};
+use onbehalf_core::{decide_packed, PackedRequest, Request, RequestedLevel};
 
 /// Output format of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -13,53 +16,12 @@ pub enum Format {
     Markdown,
 }
 
-const COLUMNS: [&str; 17] = [
-    "packed",
-    "level",
-    "transport",
-    "server",
-    "auth",
-    "kerberos_available",
-    "server_can_impersonate",
-    "client_sensitive",
-    "client_protected_user",
-    "server_trust",
-    "allowed_targets",
-    "domain_joined",
-    "protocol_transition",
-    "client_credential_guard",
-    "effective",
-    "reach",
-    "reasons",
-];
-
-fn cells(packed: PackedRequest, c: &CallContext) -> Result<[String; 17], RequestError> {
-    let d = decide_packed(packed)?.unpack();
-    let reasons: Vec<&str> = d.reasons.iter().map(|r| r.name()).collect();
-    Ok([
-        packed.raw().to_string(),
-        c.level.to_string(),
-        c.transport.to_string(),
-        c.server.to_string(),
-        c.auth.to_string(),
-        c.kerberos_available.to_string(),
-        c.server_can_impersonate.to_string(),
-        c.client_sensitive.to_string(),
-        c.client_protected_user.to_string(),
-        c.server_trust.to_string(),
-        (if c.has_allowed_targets {
-            "non-empty"
-        } else {
-            "empty"
-        })
-        .to_string(),
-        c.domain_joined.to_string(),
-        c.protocol_transition.to_string(),
-        c.client_credential_guard.to_string(),
-        d.effective.to_string(),
-        d.reach.to_string(),
-        reasons.join(" "),
-    ])
+/// A cell: names as they are, booleans as `true`/`false`.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Writes the whole table.
@@ -68,15 +30,28 @@ pub fn write_table(out: &mut impl Write, format: Format) -> io::Result<()> {
         Format::Csv => ("", ",", ""),
         Format::Markdown => ("| ", " | ", " |"),
     };
-    writeln!(out, "{start}{}{end}", COLUMNS.join(sep))?;
+    let mut header = vec!["packed"];
+    header.extend(
+        packed_fields(&Request::new(RequestedLevel::Default))
+            .iter()
+            .map(|(name, _)| *name),
+    );
+    header.extend(["effective", "reach", "reasons"]);
+    writeln!(out, "{start}{}{end}", header.join(sep))?;
     if format == Format::Markdown {
-        writeln!(out, "|{}", "---|".repeat(COLUMNS.len()))?;
+        writeln!(out, "|{}", "---|".repeat(header.len()))?;
     }
     for packed in PackedRequest::all() {
-        let row = packed
-            .unpack()
-            .and_then(|c| cells(packed, &c))
-            .map_err(io::Error::other)?;
+        let request = packed.unpack().map_err(io::Error::other)?;
+        let decision = decide_packed(packed).map_err(io::Error::other)?.unpack();
+        let mut row = vec![packed.raw().to_string()];
+        row.extend(packed_fields(&request).iter().map(|(_, v)| cell(v)));
+        let reasons: Vec<&str> = decision.reasons.iter().map(|r| r.name()).collect();
+        row.extend([
+            decision.effective.to_string(),
+            decision.reach.to_string(),
+            reasons.join(" "),
+        ]);
         writeln!(out, "{start}{}{end}", row.join(sep))?;
     }
     Ok(())

@@ -13,10 +13,9 @@
     missing_docs
 )]
 
-mod common;
-
-use common::hostile::{delegation, hostile, hostile_with, impersonation, with_padding};
-use common::http::{post_json, request, start_default};
+use onbehalf_testkit::hostile::{delegation, hostile, hostile_with, impersonation, with_padding};
+use onbehalf_testkit::http::{post_json, request};
+use onbehalf_testkit::server::start_default;
 use onbehalf_host::policy::{Fault, Limits, LoadError, PolicyHost, Verdict, DEFAULT_MODULE};
 use onbehalf_host::server::ServerConfig;
 

@@ -32,34 +32,48 @@ async function check(name, fn) {
 // ---- 1. exhaustive wasm-bindgen vs native --------------------------------------------------
 const pkg = await import(pathToFileURL(join(dist, "pkg/onbehalf_wasm.js")).href);
 pkg.initSync({ module: readFileSync(join(dist, "pkg/onbehalf_wasm_bg.wasm")) });
+const CAT = pkg.catalog();
+const nativeTable = execFileSync(cli, ["table"], { maxBuffer: 1 << 30 }).toString().trim().split("\n");
+
+/** The catalog's packed fields, each with its path in a request object. */
+function packedFields(record, path = []) {
+  return record.fields.flatMap((f) => {
+    if (f.kind === "record") return packedFields(f.record, [...path, f.name]);
+    return f.packed_at === null ? [] : [{ field: f, path: [...path, f.name] }];
+  });
+}
+
+/** A request object from one row of `onbehalf table` (columns named after the packed fields). */
+function requestFromRow(cells, col, fields) {
+  const request = {};
+  for (const { field, path } of fields) {
+    const text = cells[col[field.name]];
+    const value = field.kind === "bool" ? text === "true" : field.kind === "text-list" ? (text === "true" ? ["cifs/fs1"] : []) : text;
+    let o = request;
+    for (const key of path.slice(0, -1)) o = o[key] ??= {};
+    o[path[path.length - 1]] = value;
+  }
+  return request;
+}
 
 await check("wasm-bindgen decide() equals the native core on the whole packed domain", () => {
-  const table = execFileSync(cli, ["table"], { maxBuffer: 1 << 30 }).toString().trim().split("\n");
-  const header = table.shift().split(",");
+  const [head, ...rows] = nativeTable;
+  const header = head.split(",");
   const col = Object.fromEntries(header.map((h, i) => [h, i]));
-  assert.equal(table.length, 230400);
-  const bool = (s) => s === "true";
+  const fields = packedFields(CAT.request);
+  assert.equal(fields.length, header.length - 4, "every packed field of the catalog is a column");
+  assert.equal(rows.length, CAT.domain_size);
   let n = 0;
-  for (const line of table) {
+  for (const line of rows) {
     const c = line.split(",");
-    const request = {
-      level: c[col.level], transport: c[col.transport], server: c[col.server], auth: c[col.auth],
-      kerberos_available: bool(c[col.kerberos_available]), server_can_impersonate: bool(c[col.server_can_impersonate]),
-      delegation: {
-        client_sensitive: bool(c[col.client_sensitive]), client_protected_user: bool(c[col.client_protected_user]),
-        server_trust: c[col.server_trust], allowed_targets: c[col.allowed_targets] === "non-empty" ? ["cifs/fs1"] : [],
-        domain_joined: bool(c[col.domain_joined]), protocol_transition: bool(c[col.protocol_transition]),
-        client_credential_guard: bool(c[col.client_credential_guard]),
-      },
-    };
-    const d = pkg.decide(request);
+    const d = pkg.decide(requestFromRow(c, col, fields));
     const reasons = c[col.reasons] === "" ? [] : c[col.reasons].split(" ");
     if (d.effective !== c[col.effective] || d.reach !== c[col.reach] || d.reasons.join(" ") !== reasons.join(" ") || d.hops.length !== 0) {
       assert.fail(`packed ${c[col.packed]}: wasm ${JSON.stringify(d)} vs native ${c[col.effective]}/${c[col.reach]}/${reasons}`);
     }
     n += 1;
   }
-  assert.equal(n, 230400);
+  assert.equal(n, CAT.domain_size);
 });
 
 await check("wasm-bindgen errors are JS Errors carrying the spec code", () => {
@@ -67,10 +81,13 @@ await check("wasm-bindgen errors are JS Errors carrying the spec code", () => {
   assert.throws(() => pkg.decide({ level: null }), (e) => e.code === "invalid-type");
   assert.throws(() => pkg.decide([]), (e) => e.code === "invalid-request");
   assert.throws(() => pkg.explainJson('{"level":"delegation","level":"anonymous"}'), (e) => e.code === "invalid-json");
-  const cat = pkg.catalog();
-  assert.equal(cat.reasons.length, 19);
-  assert.equal(cat.max_hops, 16);
-  assert.deepEqual(cat.levels.map((l) => l.name), ["default", "anonymous", "identification", "impersonation", "delegation"]);
+});
+
+await check("every reason code the native table emits is in the catalog, with its rule and sources", () => {
+  const codes = new Map(CAT.reasons.map((r) => [r.code, r]));
+  const emitted = new Set(nativeTable.slice(1).flatMap((l) => l.split(",").at(-1).split(" ").filter((x) => x)));
+  assert.ok(emitted.size > 10);
+  for (const code of emitted) assert.ok(codes.get(code)?.rule.length > 20 && codes.get(code)?.sources, code);
 });
 
 // ---- the cases and their native verdicts ----------------------------------------------------
@@ -90,21 +107,10 @@ const native = execFileSync(cli, ["decide"], { input: cases.map((c) => JSON.stri
   .toString().trim().split("\n").map((l) => JSON.parse(l));
 const expected = (i) => (native[i].error ? { error: { code: native[i].error.code } } : native[i]);
 
-const CANONICAL_LEVEL = { securitydelegation: "delegation", delegate: "delegation", impersonate: "impersonation", identify: "identification" };
-const DEFAULTS = { transport: "ncacn_ip_tcp", auth: "negotiate", kerberos_available: true, server_can_impersonate: true };
-const D_DEFAULTS = { client_sensitive: false, client_protected_user: false, server_trust: "none", allowed_targets: [], domain_joined: true, protocol_transition: false, client_credential_guard: false };
-const LEVELS = ["default", "anonymous", "identification", "impersonation", "delegation"];
-
-// A request the controls can express, with every field filled in; or null (use the JSON box).
+/** The canonical form of a request the controls can express (the core fills the defaults), or
+ *  null when the core refuses it — then it is typed into the JSON box. */
 function forControls(request) {
-  if (typeof request.level !== "string") return null;
-  const level = CANONICAL_LEVEL[request.level.toLowerCase()] ?? request.level;
-  if (!LEVELS.includes(level)) return null;
-  const r = { ...DEFAULTS, ...request, level };
-  r.server = request.server ?? (r.transport === "ncalrpc" ? "local" : "remote");
-  r.delegation = { ...D_DEFAULTS, ...(request.delegation || {}) };
-  r.hops = (request.hops || []).map((h) => ({ auth: "negotiate", transport: "ncacn_ip_tcp", ...h }));
-  return r;
+  try { return pkg.explain(request).request; } catch { return null; }
 }
 
 // ---- 2. the browser -------------------------------------------------------------------------
@@ -151,27 +157,32 @@ async function shown() {
   });
 }
 
-// Enters a request through the controls, like a person: selects, checkboxes, text, hop rows.
-async function enter(r) {
-  for (const id of ["level", "transport", "server", "auth"]) await page.selectOption(`#${id}`, r[id]);
-  await page.setChecked("#kerberos_available", r.kerberos_available);
-  await page.setChecked("#server_can_impersonate", r.server_can_impersonate);
-  await page.selectOption("#server_trust", r.delegation.server_trust);
-  await page.fill("#allowed_targets", r.delegation.allowed_targets.join("\n"));
-  await page.press("#allowed_targets", "Tab");
-  for (const id of ["domain_joined", "protocol_transition", "client_sensitive", "client_protected_user", "client_credential_guard"]) {
-    await page.setChecked(`#${id}`, r.delegation[id]);
-  }
-  while ((await page.locator("#hops li").count()) > 0) await page.click("#hops li .remove-hop");
-  for (const [i, hop] of r.hops.entries()) {
-    await page.click("#add-hop");
-    const row = page.locator("#hops li").nth(i);
-    await row.locator("[name=target]").fill(hop.target);
-    await row.locator("[name=target]").press("Tab");
-    await row.locator("[name=auth]").selectOption(hop.auth);
-    await row.locator("[name=transport]").selectOption(hop.transport);
+const idOf = (path) => path.join("-");
+
+/** Sets one record's controls to `values` (a canonical object), field by field in table order. */
+async function enterRecord(record, values, path = []) {
+  for (const f of record.fields) {
+    const at = [...path, f.name];
+    const id = `#${idOf(at)}`;
+    const value = values[f.name];
+    if (f.kind === "record") await enterRecord(f.record, value, at);
+    else if (f.kind === "choice") await page.selectOption(id, value);
+    else if (f.kind === "bool") await page.setChecked(id, value);
+    else if (f.kind === "text" || f.kind === "text-list") {
+      await page.fill(id, f.kind === "text" ? value : value.join("\n"));
+      await page.press(id, "Tab");
+    } else if (f.kind === "record-list") {
+      while ((await page.locator(`${id} > li`).count()) > 0) await page.click(`${id} > li .remove`);
+      for (const [i, item] of value.entries()) {
+        await page.click(`${id}-add`);
+        await enterRecord(f.record, item, [...at, i]);
+      }
+    }
   }
 }
+
+// Enters a request through the controls, like a person: selects, checkboxes, text, hop rows.
+const enter = (canonical) => enterRecord(CAT.request, canonical);
 
 async function typeJson(text) {
   if (!(await page.locator("#json-details").evaluate((d) => d.open))) await page.click("#json-details summary");
@@ -230,6 +241,29 @@ await check("back and forward walk through the states", async () => {
   assert.deepEqual(await shown(), second);
 });
 
+await check("URLs with aliases load into the controls and keep their spelling", async () => {
+  const cases = [
+    [{ level: "delegate", delegation: { server_trust: "unconstrained" } }, "delegation"],
+    [{ level: "RPC_C_IMP_LEVEL_IMPERSONATE", transport: "NCALRPC" }, "impersonation"],
+    [{ level: "SecurityIdentification", auth: "Kerberos" }, "identification"],
+  ];
+  for (const [request, level] of cases) {
+    const text = JSON.stringify(request);
+    await open(`${origin}/?r=${encodeURIComponent(text)}`);
+    assert.equal(await page.inputValue("#level"), level, text);
+    const native = JSON.parse(execFileSync(cli, ["decide", text]).toString());
+    assert.deepEqual(await shown(), native, text);
+    assert.equal(new URL(page.url()).searchParams.get("r"), text, "the URL is not rewritten on load");
+    // Changing another control keeps the request's own spelling of everything else.
+    await page.setChecked("#server_can_impersonate", false);
+    const after = JSON.parse(new URL(page.url()).searchParams.get("r"));
+    assert.deepEqual(after, { ...request, server_can_impersonate: false });
+  }
+  // An ncalrpc request without `server`: the core's default (local) shows in the control.
+  await open(`${origin}/?r=${encodeURIComponent(JSON.stringify({ level: "impersonation", transport: "ncalrpc" }))}`);
+  assert.equal(await page.inputValue("#server"), "local");
+});
+
 // ---- 4. presets, keyboard, network, screenshots ------------------------------------------------
 await check("the double-hop preset explains ANONYMOUS LOGON on the second machine", async () => {
   await open();
@@ -270,10 +304,11 @@ await check("every preset decides without error", async () => {
 
 await check("a matrix cell loads its level and transport", async () => {
   await open();
-  await page.click("#matrix button[data-level='delegation'][data-transport='ncalrpc']");
+  await page.click("#matrix button[data-row='delegation'][data-column='ncalrpc']");
   assert.equal(await page.inputValue("#level"), "delegation");
   assert.equal(await page.inputValue("#transport"), "ncalrpc");
   assert.equal(await page.inputValue("#server"), "local");
+  assert.equal(await page.getAttribute("#matrix button[data-row='delegation'][data-column='ncalrpc']", "aria-current"), "true");
   await page.screenshot({ path: join(shots, "matrix.png"), fullPage: true });
 });
 

@@ -1,8 +1,6 @@
 //! `cargo xtask bench`: criterion benchmarks, the HTTP load run, and the table of
 //! `BENCHMARKS.md`.
 
-use std::process::Command;
-
 use crate::process::{cargo, root, run, Result};
 
 /// The mean of one criterion benchmark, in nanoseconds (from its `estimates.json`).
@@ -15,35 +13,6 @@ fn criterion_mean_ns(group: &str, name: &str) -> Option<f64> {
     let value = mean.get(mean.find("\"point_estimate\":")? + 17..)?;
     let end = value.find([',', '}'])?;
     value.get(..end)?.trim().parse().ok()
-}
-
-/// Starts the release server on a free loopback port; returns it and its address.
-pub fn start_server() -> Result<(std::process::Child, String)> {
-    use std::io::BufRead;
-    let binary = root().join("target/release/onbehalf");
-    let mut child = Command::new(binary)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    let mut line = String::new();
-    if let Some(out) = child.stdout.as_mut() {
-        std::io::BufReader::new(out)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-    }
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .map(str::to_owned);
-    match addr {
-        Some(a) => Ok((child, a)),
-        None => {
-            let _ = child.kill();
-            Err(format!("unexpected server banner: {line:?}"))
-        }
-    }
 }
 
 /// The release server and the load and soak drivers (shared by `bench` and `soak`).
@@ -61,18 +30,26 @@ pub fn build_release_tools() -> Result {
 pub fn bench() -> Result {
     cargo(&["bench", "-p", "onbehalf-benches", "--bench", "decide"])?;
     build_release_tools()?;
-    let (mut server, addr) = start_server()?;
-    let load = root().join("target/release/load");
-    let load = load.to_string_lossy();
+    let release = root().join("target/release");
+    let (load, server) = (release.join("load"), release.join("onbehalf"));
+    let (load, server) = (load.to_string_lossy(), server.to_string_lossy());
     // Single requests at full load; batches of 100 at moderate (2 connections) and full load.
-    let runs = [("8", "1"), ("2", "100"), ("8", "100")];
-    let mut result = Ok(());
-    for (connections, batch) in runs {
-        result = result.and(run(&load, &[&addr, connections, "10", batch]));
+    // Each run starts its own server on a free loopback port.
+    for (connections, batch) in [("8", "1"), ("2", "100"), ("8", "100")] {
+        run(
+            &load,
+            &[
+                "--server",
+                &server,
+                "--connections",
+                connections,
+                "--seconds",
+                "10",
+                "--batch",
+                batch,
+            ],
+        )?;
     }
-    let _ = server.kill();
-    let _ = server.wait();
-    result?;
 
     let rows: [(&str, &str, &str, f64); 11] = [
         (

@@ -57,12 +57,40 @@ pub fn ensure_wasm_target() -> Result {
     run("rustup", &["target", "add", "wasm32-unknown-unknown"])
 }
 
-/// Installs the cargo subcommand `crate_name` (run as `cargo <subcommand>`) when missing.
-/// Fresh CI machines have neither `cargo-fuzz` nor `cargo-deny`.
+/// The version a tool prints: the first word of `--version`'s output that starts with a
+/// digit (`cargo-deny 0.20.2` → `0.20.2`; `wasm-bindgen 0.2.130` → `0.2.130`).
+pub fn printed_version(output: &str) -> Option<&str> {
+    output
+        .split_whitespace()
+        .find(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Whether `program args` prints exactly `version` (not a version that merely contains it:
+/// "0.20.2" is not "0.20.21").
+pub fn has_version(program: &str, args: &[&str], version: &str) -> bool {
+    output(program, args).is_some_and(|out| printed_version(&out) == Some(version))
+}
+
+/// Installs the cargo subcommand `crate_name` (run as `cargo <subcommand>`) at exactly
+/// `version` unless that version is installed. Fresh CI machines have neither `cargo-fuzz`
+/// nor `cargo-deny`.
 pub fn ensure_cargo_tool(subcommand: &str, crate_name: &str, version: &str) -> Result {
-    let have = output(&cargo_bin(), &[subcommand, "--version"]).unwrap_or_default();
-    if have.contains(version) {
+    if has_version(&cargo_bin(), &[subcommand, "--version"], version) {
         return Ok(());
     }
     cargo(&["install", crate_name, "--version", version])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printed_version;
+
+    #[test]
+    fn versions_compare_exactly() {
+        assert_eq!(printed_version("cargo-deny 0.20.2"), Some("0.20.2"));
+        assert_ne!(printed_version("cargo-deny 0.20.21"), Some("0.20.2"));
+        assert_eq!(printed_version("wasm-bindgen 0.2.130\n"), Some("0.2.130"));
+        assert_eq!(printed_version("cargo-fuzz 0.13.2 (abc 2025)"), Some("0.13.2"));
+        assert_eq!(printed_version("no version here"), None);
+    }
 }

@@ -2,15 +2,22 @@
 
 use std::path::Path;
 
-use crate::process::{cargo, ensure_wasm_target, output, root, run, run_in, Result};
+use crate::process::{cargo, ensure_wasm_target, has_version, root, run, run_in, Result};
+
+/// The size of `bytes` gzipped at the best level (what a static server would send).
+fn gzip_size(bytes: &[u8]) -> Result<usize> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    encoder.finish().map(|z| z.len()).map_err(|e| e.to_string())
+}
 
 /// Must equal the `wasm-bindgen` version pinned in `wasm/Cargo.toml`.
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
 /// The wasm-bindgen CLI must match the crate's version exactly; install it if it does not.
 fn ensure_wasm_bindgen() -> Result {
-    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
-    if have.trim() == format!("wasm-bindgen {WASM_BINDGEN_VERSION}") {
+    if has_version("wasm-bindgen", &["--version"], WASM_BINDGEN_VERSION) {
         return Ok(());
     }
     cargo(&[
@@ -30,6 +37,17 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
             .map_err(|e| format!("copy to {}: {e}", target.display()))?;
     }
     Ok(())
+}
+
+/// Prepends the TypeScript types the core generates from its tables to wasm-bindgen's
+/// declarations, whose functions name them (`Request`, `Decision`, `Explanation`, …).
+fn write_types(pkg: &Path) -> Result {
+    let path = pkg.join("onbehalf_wasm.d.ts");
+    let bindings =
+        std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let types = onbehalf_core::json::typescript();
+    std::fs::write(&path, format!("{types}\n{bindings}"))
+        .map_err(|e| format!("write {}: {e}", path.display()))
 }
 
 /// Builds `web/dist/`: the static page plus the wasm-bindgen package.
@@ -60,17 +78,14 @@ pub fn web() -> Result {
             &wasm.to_string_lossy(),
         ],
     )?;
+    write_types(&pkg)?;
     copy_dir(&root.join("web/src"), &dist)?;
     let bg = pkg.join("onbehalf_wasm_bg.wasm");
-    let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
-    let gzip = output(
-        "sh",
-        &["-c", &format!("gzip -9 -c '{}' | wc -c", bg.display())],
-    )
-    .unwrap_or_default();
+    let wasm = std::fs::read(&bg).map_err(|e| format!("read {}: {e}", bg.display()))?;
     eprintln!(
-        "xtask: web/dist built; page wasm {size} bytes, {} bytes gzipped",
-        gzip.trim()
+        "xtask: web/dist built; page wasm {} bytes, {} bytes gzipped",
+        wasm.len(),
+        gzip_size(&wasm)?
     );
     Ok(())
 }

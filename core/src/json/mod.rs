@@ -1,18 +1,27 @@
-//! The JSON layer (feature `alloc`): a strict parser, spec §4 validation in its exact order,
-//! and the spec's output shapes. Every adapter goes through here, so the CLI, the HTTP
-//! server, the policy module's `explain` and the browser all speak identical JSON.
+//! The JSON layer (feature `alloc`): a strict parser, spec §4 validation in its exact order
+//! (driven by the request's field tables), and every output shape. Every adapter goes
+//! through here, so the CLI, the HTTP server, the policy module and the browser all speak
+//! identical JSON.
 
+mod catalog;
+mod flat;
 mod output;
-mod request;
+pub(crate) mod read;
 #[cfg(feature = "serde")]
 mod serde_impl;
+mod typescript;
 mod value;
 
 pub use output::{
-    decide_owned, decide_str, decide_value, decision_to_value, error_to_value, explain_owned,
-    explain_value,
+    decide_owned, decide_str, decide_value, decision_from_value, decision_to_value,
+    error_object, error_to_value, explain_owned, explain_value, explanation_to_value,
+    fail_closed_for, fail_closed_value, invalid_utf8, POLICY_MODULE_FAULT,
 };
-pub use request::{request_from_value, OwnedHop, OwnedRequest};
+pub use catalog::{catalog, record_value};
+pub use flat::packed_fields;
+pub use typescript::typescript;
+pub use read::{request_from_value, OwnedHop, OwnedRequest};
+pub(crate) use value::string;
 pub use value::{Value, MAX_DEPTH};
 
 /// Parses and validates one JSON text into a request (spec §4, checks 0–12).

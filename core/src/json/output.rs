@@ -1,72 +1,116 @@
-//! The spec §3 output shapes: the decision object, the error object, and the explanation
-//! (decision plus the trace of every step that fired), all as [`Value`]s so every adapter
-//! (CLI, server, policy module, browser) prints the very same JSON.
+//! Every output shape, defined once: the decision object (spec §3), the error object, the
+//! fail-closed decision a host answers when a policy module faults, the explanation, and the
+//! parse-back a host uses to check a module's JSON answer. The CLI, the server, the policy
+//! modules and the browser all print these.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::request::OwnedRequest;
+use super::read::{request_from_value, OwnedRequest};
 use super::value::{object, string, Value};
-use crate::chain::resolve_hop_auth;
-use crate::decision::Decision;
-use crate::error::RequestError;
-use crate::reason::Reasons;
-use crate::rules::resolve_auth;
+use crate::decision::{Decision, Reach};
+use crate::error::{ErrorCode, FieldPath, RequestError};
+use crate::explanation::Explanation;
+use crate::hop::{HopOutcome, HopReason, Identity};
+use crate::level::Level;
+use crate::reason::{Reason, Reasons};
+use crate::storage::Storage;
+
+/// The reason code of a fail-closed decision and of each of its hops: a host-level code (not
+/// a spec §7 code) meaning "the policy module faulted".
+pub const POLICY_MODULE_FAULT: &str = "policy-module-fault";
 
 /// The decision object: `{"effective","reach","reasons","hops":[{"target","allowed","as","reason"}]}`.
 #[must_use]
 pub fn decision_to_value(decision: &Decision<'_>) -> Value {
+    let hops = decision.hops().iter().map(|h| {
+        hop_value(h.target, h.allowed(), h.identity().name(), h.reason.name())
+    });
+    decision_shape(
+        decision.effective.name(),
+        decision.reach.name(),
+        decision.reasons.iter().map(Reason::name),
+        hops,
+    )
+}
+
+fn hop_value(target: &str, allowed: bool, identity: &str, reason: &str) -> Value {
     object([
-        ("effective", string(decision.effective.name())),
-        ("reach", string(decision.reach.name())),
-        (
-            "reasons",
-            Value::Array(decision.reasons.iter().map(|r| string(r.name())).collect()),
-        ),
-        (
-            "hops",
-            Value::Array(
-                decision
-                    .hops()
-                    .iter()
-                    .map(|h| {
-                        object([
-                            ("target", string(h.target)),
-                            ("allowed", Value::Bool(h.allowed())),
-                            ("as", string(h.identity().name())),
-                            ("reason", string(h.reason.name())),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
+        ("target", string(target)),
+        ("allowed", Value::Bool(allowed)),
+        ("as", string(identity)),
+        ("reason", string(reason)),
     ])
+}
+
+fn decision_shape<'a>(
+    effective: &str,
+    reach: &str,
+    reasons: impl Iterator<Item = &'a str>,
+    hops: impl Iterator<Item = Value>,
+) -> Value {
+    object([
+        ("effective", string(effective)),
+        ("reach", string(reach)),
+        ("reasons", Value::Array(reasons.map(string).collect())),
+        ("hops", Value::Array(hops.collect())),
+    ])
+}
+
+/// The safest decision, answered when a policy module faults: nothing may be done as the
+/// client, no hop arrives as the client. No fault may ever produce anything more permissive.
+#[must_use]
+pub fn fail_closed_value<'a>(targets: impl Iterator<Item = &'a str>) -> Value {
+    let anonymous = Identity::Anonymous.name();
+    decision_shape(
+        Level::Anonymous.name(),
+        Reach::None.name(),
+        core::iter::once(POLICY_MODULE_FAULT),
+        targets.map(|t| hop_value(t, false, anonymous, POLICY_MODULE_FAULT)),
+    )
+}
+
+/// The fail-closed decision for a request.
+#[must_use]
+pub fn fail_closed_for<S: Storage>(request: &crate::Request<S>) -> Value {
+    fail_closed_value(request.hops().iter().map(|h| h.target.as_ref()))
 }
 
 /// The error object: `{"error":{"code","message"}}`.
 #[must_use]
 pub fn error_to_value(error: &RequestError) -> Value {
+    error_object(error.code.name(), error.to_string())
+}
+
+/// An error object with any code (the HTTP layer's own codes use it too).
+#[must_use]
+pub fn error_object(code: &str, message: String) -> Value {
     object([(
         "error",
-        object([
-            ("code", string(error.code.name())),
-            ("message", Value::String(error.to_string())),
-        ]),
+        object([("code", string(code)), ("message", Value::String(message))]),
     )])
 }
 
-/// Decides a validated request (the typed checks cannot fail after §4, but are honoured).
+/// The `invalid-json` error of input that is not UTF-8 (`valid_up_to` bytes were).
+#[must_use]
+pub fn invalid_utf8(valid_up_to: usize) -> RequestError {
+    RequestError::new(ErrorCode::InvalidJson, FieldPath::REQUEST, "UTF-8 text")
+        .found(format_args!("invalid UTF-8 at byte {valid_up_to}"))
+}
+
+/// Decides a validated request: the decision object (or, if a typed check fails, the error).
+#[must_use]
 pub fn decide_owned(request: &OwnedRequest) -> Value {
-    request.with_request(|r| match crate::decide(r) {
+    match crate::decide(request) {
         Ok(d) => decision_to_value(&d),
         Err(e) => error_to_value(&e),
-    })
+    }
 }
 
 /// Validates and decides one request value: the decision object or the error object.
 #[must_use]
 pub fn decide_value(value: &Value) -> Value {
-    match super::request_from_value(value) {
+    match request_from_value(value) {
         Ok(request) => decide_owned(&request),
         Err(e) => error_to_value(&e),
     }
@@ -88,62 +132,116 @@ pub fn decide_str(text: &str) -> String {
     }
 }
 
-/// The explanation of a request: `{"request": canonical request, "decision": …,
-/// "resolved_auth": A, "steps": [{"step","code","kind","rule","sources"}],
+/// The explanation's JSON: `{"request": canonical request, "decision": …, "resolved_auth": A,
+/// "steps": [{"step","code","kind","rule","sources"}],
 /// "hops": [{"target","auth","row","reason","allowed","as","rule","sources"}]}`.
+#[must_use]
+pub fn explanation_to_value<S: Storage>(e: &Explanation<'_, S>) -> Value {
+    let steps = e.steps().map(|(reason, step)| {
+        object([
+            ("step", string(step)),
+            ("code", string(reason.name())),
+            ("kind", string(reason.kind().name())),
+            ("rule", string(reason.rule())),
+            ("sources", string(reason.sources())),
+        ])
+    });
+    let hops = e.hops().map(|h| {
+        object([
+            ("target", string(h.outcome.target)),
+            ("auth", string(h.auth.name())),
+            ("row", Value::Number(h.row().to_string())),
+            ("reason", string(h.reason().name())),
+            ("allowed", Value::Bool(h.outcome.allowed())),
+            ("as", string(h.outcome.identity().name())),
+            ("rule", string(h.reason().rule())),
+            ("sources", string(h.reason().sources())),
+        ])
+    });
+    object([
+        ("request", e.request.to_value()),
+        ("decision", decision_to_value(&e.decision)),
+        ("resolved_auth", string(e.auth.name())),
+        ("steps", Value::Array(steps.collect())),
+        ("hops", Value::Array(hops.collect())),
+    ])
+}
+
+/// Explains a validated request: the explanation, or the error of a failing typed check.
 pub fn explain_owned(request: &OwnedRequest) -> Result<Value, RequestError> {
-    request.with_request(|r| {
-        let decision = crate::decide(r)?;
-        let mut scratch = Reasons::EMPTY;
-        let auth = resolve_auth(&r.context(), &mut scratch);
-        let steps = decision
-            .reasons
-            .iter()
-            .map(|reason| {
-                object([
-                    ("step", string(reason.step())),
-                    ("code", string(reason.name())),
-                    ("kind", string(reason.kind().name())),
-                    ("rule", string(reason.rule())),
-                    ("sources", string(reason.sources())),
-                ])
-            })
-            .collect();
-        let hops: Vec<Value> = decision
-            .hops()
-            .iter()
-            .zip(r.hops)
-            .map(|(outcome, hop)| {
-                object([
-                    ("target", string(outcome.target)),
-                    (
-                        "auth",
-                        string(resolve_hop_auth(hop, r.delegation.domain_joined).name()),
-                    ),
-                    ("row", Value::Number(outcome.reason.row().to_string())),
-                    ("reason", string(outcome.reason.name())),
-                    ("allowed", Value::Bool(outcome.allowed())),
-                    ("as", string(outcome.identity().name())),
-                    ("rule", string(outcome.reason.rule())),
-                    ("sources", string(outcome.reason.sources())),
-                ])
-            })
-            .collect();
-        Ok(object([
-            ("request", request.to_value()),
-            ("decision", decision_to_value(&decision)),
-            ("resolved_auth", string(auth.name())),
-            ("steps", Value::Array(steps)),
-            ("hops", Value::Array(hops)),
-        ]))
-    })
+    Explanation::new(request).map(|e| explanation_to_value(&e))
 }
 
 /// Validates and explains one request value: the explanation or the error object.
 #[must_use]
 pub fn explain_value(value: &Value) -> Value {
-    match super::request_from_value(value).and_then(|r| explain_owned(&r)) {
+    match request_from_value(value).and_then(|r| explain_owned(&r)) {
         Ok(v) => v,
         Err(e) => error_to_value(&e),
     }
+}
+
+fn name_in<T: Copy>(value: Option<&Value>, all: &[T], name: fn(T) -> &'static str) -> Option<T> {
+    match value {
+        Some(Value::String(s)) => all.iter().copied().find(|v| name(*v) == s),
+        _ => None,
+    }
+}
+
+/// Reads a decision object back (a policy module's JSON answer) and checks it against the
+/// request: exactly the decision shape, canonical spec names only, reasons in emission order
+/// without duplicates, one hop per requested hop with its target verbatim, `allowed`
+/// agreeing with `as` and the hop reason. `None` if anything is off (the host fails closed).
+#[must_use]
+pub fn decision_from_value<'r, S: Storage>(
+    answer: &Value,
+    request: &'r crate::Request<S>,
+) -> Option<Decision<'r>> {
+    let Value::Object(fields) = answer else {
+        return None;
+    };
+    if fields.len() != 4 {
+        return None;
+    }
+    let effective = name_in(answer.get("effective"), Level::ALL, Level::name)?;
+    let reach = name_in(answer.get("reach"), Reach::ALL, Reach::name)?;
+    let Some(Value::Array(reason_list)) = answer.get("reasons") else {
+        return None;
+    };
+    let mut reasons = Reasons::EMPTY;
+    let mut last: Option<Reason> = None;
+    for r in reason_list {
+        let reason = name_in(Some(r), Reason::ALL, Reason::name)?;
+        if last.is_some_and(|l| l >= reason) {
+            return None; // out of emission order, or a duplicate
+        }
+        reasons.insert(reason);
+        last = Some(reason);
+    }
+    let Some(Value::Array(hops)) = answer.get("hops") else {
+        return None;
+    };
+    if hops.len() != request.hops().len() {
+        return None;
+    }
+    let mut outcomes = Vec::with_capacity(hops.len());
+    for (hop, asked) in hops.iter().zip(request.hops()) {
+        let Value::Object(hop_fields) = hop else {
+            return None;
+        };
+        let target = asked.target.as_ref();
+        if hop_fields.len() != 4 || hop.get("target") != Some(&Value::String(target.into())) {
+            return None;
+        }
+        let Some(Value::Bool(allowed)) = hop.get("allowed") else {
+            return None;
+        };
+        let identity = name_in(hop.get("as"), Identity::ALL, Identity::name)?;
+        let reason = name_in(hop.get("reason"), HopReason::ALL, HopReason::name)?;
+        if *allowed != (identity == Identity::Client) || *allowed != reason.allowed() {
+            return None;
+        }
+        outcomes.push(HopOutcome { target, reason });
+    }
+    Decision::with_hops(effective, reach, reasons, &outcomes)
 }

@@ -82,7 +82,7 @@ struct Parser<'t> {
 
 impl Parser<'_> {
     fn error(&self, what: &str) -> RequestError {
-        RequestError::new(ErrorCode::InvalidJson, FieldPath::Request, "RFC 8259 JSON")
+        RequestError::new(ErrorCode::InvalidJson, FieldPath::REQUEST, "RFC 8259 JSON")
             .found(format_args!("{what} at byte {}", self.pos))
     }
 

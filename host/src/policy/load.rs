@@ -11,7 +11,7 @@ use super::store::{new_store, StoreState};
 use onbehalf_core::{PackedRequest, RawDecision, Request, RequestedLevel};
 
 /// The policy ABI version this host speaks.
-pub const ABI_VERSION: i32 = 1;
+pub const ABI_VERSION: i32 = onbehalf_abi::ABI_V1;
 
 /// Why a module was refused at load.
 #[derive(Debug, thiserror::Error)]
@@ -79,15 +79,6 @@ pub enum LoadError {
     },
 }
 
-/// The exports policy ABI v1 requires, with their signatures.
-const REQUIRED: &[(&str, &str)] = &[
-    ("onbehalf_abi_version", "() -> (i32)"),
-    ("decide", "(i64) -> (i64)"),
-    ("decide_batch", "(i32, i32, i32) -> (i32)"),
-    ("alloc", "(i32) -> (i32)"),
-    ("dealloc", "(i32, i32) -> ()"),
-    ("explain", "(i32, i32) -> (i64)"),
-];
 
 fn valtype(v: &ValType) -> String {
     match v {
@@ -140,7 +131,8 @@ pub fn load(
             name: import.name().into(),
         });
     }
-    for &(name, expected) in REQUIRED {
+    for export in onbehalf_abi::EXPORTS_V1 {
+        let (name, expected) = (export.name, export.signature);
         match module.get_export(name) {
             None => return Err(LoadError::MissingExport(name)),
             Some(ExternType::Func(f)) => {
@@ -162,16 +154,16 @@ pub fn load(
             }
         }
     }
-    match module.get_export("memory") {
+    match module.get_export(onbehalf_abi::MEMORY) {
         Some(ExternType::Memory(_)) => {}
         Some(_) => {
             return Err(LoadError::WrongSignature {
-                export: "memory",
+                export: onbehalf_abi::MEMORY,
                 expected: "an exported linear memory",
                 found: "not a memory".into(),
             })
         }
-        None => return Err(LoadError::MissingExport("memory")),
+        None => return Err(LoadError::MissingExport(onbehalf_abi::MEMORY)),
     }
     let linker: Linker<StoreState> = Linker::new(engine);
     let pre = linker
@@ -193,7 +185,7 @@ pub fn load(
     if version != ABI_VERSION {
         return Err(LoadError::AbiVersion { found: version });
     }
-    let request = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context()).raw();
+    let request = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation)).raw();
     let found = instance
         .get_typed_func::<i64, i64>(&mut store, "decide")
         .and_then(|f| f.call(&mut store, request))

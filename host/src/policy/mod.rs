@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use wasmtime::{Config, Engine};
 
-pub use fault::{check_answer, fail_closed, fail_closed_for, Fault, POLICY_MODULE_FAULT};
+pub use fault::Fault;
+pub use onbehalf_core::json::POLICY_MODULE_FAULT;
 pub use limits::Limits;
 pub use load::{LoadError, LoadedPolicy, ABI_VERSION};
 pub use worker::{Verdict, Worker};
@@ -22,8 +23,9 @@ pub use worker::{Verdict, Worker};
 /// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.
 pub const DEFAULT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_DEFAULT_MODULE"));
 
-/// The example custom policy (`examples/strict-policy`: no delegation of any kind), built
-/// by `build.rs` and embedded for tests, demos and the soak run's reload cycle.
+/// The example custom policy (`examples/strict-policy`: no unconstrained delegation, reach
+/// capped at one network hop), built by `build.rs` and embedded for tests, demos and the
+/// soak run's reload cycle.
 pub const STRICT_EXAMPLE_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_STRICT_MODULE"));
 
 /// Counters kept by the host (exported at `/metrics`).
@@ -94,7 +96,7 @@ impl Shared {
 /// use onbehalf_core::{PackedRequest, Request, RequestedLevel, Level};
 /// let host = PolicyHost::with_default_module(Limits::default()).unwrap();
 /// let mut worker = host.worker();
-/// let request = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context());
+/// let request = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation));
 /// let Verdict::Decided(d) = worker.decide_packed(request) else { panic!() };
 /// assert_eq!(d.unpack().effective, Level::Impersonation);
 /// ```

@@ -6,11 +6,13 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use onbehalf_core::json::{decision_to_value, OwnedRequest, Value};
+use onbehalf_core::json::{
+    decision_from_value, decision_to_value, fail_closed_for, OwnedRequest, Value,
+};
 use onbehalf_core::{PackedDecision, PackedRequest, RawDecision};
 use wasmtime::{Memory, Store, TypedFunc};
 
-use super::fault::{check_answer, fail_closed_for, Fault};
+use super::fault::Fault;
 use super::store::{new_store, StoreState};
 use super::Shared;
 
@@ -72,6 +74,13 @@ impl Worker {
         }
     }
 
+    /// The policy generation of this worker's instance: the module that answered its last
+    /// call (`None` before the first call, and after a fault dropped the instance).
+    #[must_use]
+    pub fn generation(&self) -> Option<u64> {
+        self.live.as_ref().map(|l| l.generation)
+    }
+
     /// Adds this worker's uncounted decisions to the host's counter.
     pub fn flush(&mut self) {
         self.shared
@@ -95,7 +104,7 @@ impl Worker {
         Ok(Live {
             generation,
             memory: instance
-                .get_memory(&mut store, "memory")
+                .get_memory(&mut store, onbehalf_abi::MEMORY)
                 .ok_or(Fault::Instantiate)?,
             decide: instance.get_typed_func(&mut store, "decide").map_err(f)?,
             decide_batch: instance
@@ -214,8 +223,8 @@ impl Worker {
     /// path, others the JSON `explain` ABI. Returns the decision JSON, or the fail-closed
     /// decision (and the fault) when the module misbehaves.
     pub fn decide_request(&mut self, request: &OwnedRequest) -> Result<Value, (Value, Fault)> {
-        if request.hops.is_empty() {
-            let packed = request.with_request(|r| PackedRequest::pack(&r.context()));
+        if request.hops().is_empty() {
+            let packed = PackedRequest::pack(request);
             return match self.decide_packed(packed) {
                 Verdict::Decided(d) => Ok(decision_to_value(&d.unpack())),
                 Verdict::Fault(f) => Err((fail_closed_for(request), f)),
@@ -229,7 +238,7 @@ impl Worker {
             let value = std::str::from_utf8(&raw)
                 .ok()
                 .and_then(|t| Value::parse(t).ok());
-            let decision = value.as_ref().and_then(|v| check_answer(v, request));
+            let decision = value.as_ref().and_then(|v| decision_from_value(v, request));
             decision
                 .map(|d| decision_to_value(&d))
                 .ok_or(Fault::MalformedAnswer)

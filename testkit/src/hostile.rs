@@ -1,27 +1,30 @@
-//! Hostile policy modules in WAT (ABI v1) and the requests that trigger them.
+//! Hostile policy modules in WAT (ABI v1) and the requests that trigger them: one template,
+//! used by the host's tests, the memory-bound test and the soak run.
 
 use onbehalf_core::{decide_packed, PackedDecision, PackedRequest, Request, RequestedLevel};
 use onbehalf_host::policy::Limits;
 
 /// The native core's decision (what every module should answer).
+///
+/// # Panics
+/// For an invalid packed request.
+#[allow(clippy::expect_used)]
+#[must_use]
 pub fn native(p: PackedRequest) -> PackedDecision {
-    decide_packed(p).unwrap()
+    decide_packed(p).expect("a valid packed request")
 }
 
 /// A minimal ABI v1 module in WAT whose `decide` misbehaves (runs `bad`) only for
-/// delegation requests, so it passes the load-time smoke decision; `explain` runs
-/// `bad_explain`.
-pub fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
-    hostile_module(bad, "", bad_explain)
-}
-
-/// As [`hostile_with`], and `decide_batch` first runs `bad_batch` (with `$in`, `$out`, `$n`
-/// in scope). Two mutable globals, `$p` and `$e`, are free for the misbehaviour's use.
+/// delegation requests, so it passes the load-time smoke decision; `decide_batch` first runs
+/// `bad_batch` (with `$in`, `$out`, `$n` in scope); `explain` runs `bad_explain`. Two mutable
+/// globals, `$p` and `$e`, are free for the misbehaviour's use.
+///
+/// # Panics
+/// When the WAT does not parse (a bug in the caller's snippet).
+#[allow(clippy::expect_used)]
+#[must_use]
 pub fn hostile_module(bad: &str, bad_batch: &str, bad_explain: &str) -> Vec<u8> {
-    let ok = native(PackedRequest::pack(
-        &Request::new(RequestedLevel::Impersonation).context(),
-    ))
-    .raw();
+    let ok = native(impersonation()).raw();
     wat::parse_str(format!(
         r#"(module
           (memory (export "memory") 1)
@@ -46,21 +49,43 @@ pub fn hostile_module(bad: &str, bad_batch: &str, bad_explain: &str) -> Vec<u8> 
           (func (export "dealloc") (param i32 i32))
           (func (export "explain") (param i32 i32) (result i64) {bad_explain} i64.const 0))"#
     ))
-    .unwrap()
+    .expect("hostile WAT parses")
 }
 
+/// [`hostile_module`] with a well-behaved batch.
+#[must_use]
+pub fn hostile_with(bad: &str, bad_explain: &str) -> Vec<u8> {
+    hostile_module(bad, "", bad_explain)
+}
+
+/// [`hostile_with`] whose `explain` traps.
+#[must_use]
 pub fn hostile(bad: &str) -> Vec<u8> {
     hostile_with(bad, "unreachable")
 }
 
+/// The soak run's faulting policy: `decide` loops until the fuel limit for delegation
+/// requests (and answers impersonation's decision otherwise, so it loads); `decide_batch`
+/// and `explain` trap.
+#[must_use]
+pub fn faulting_module() -> Vec<u8> {
+    hostile_module("(loop $spin (br $spin))", "unreachable", "unreachable")
+}
+
+/// A packed delegation request (what triggers a hostile `decide`).
+#[must_use]
 pub fn delegation() -> PackedRequest {
-    PackedRequest::pack(&Request::new(RequestedLevel::Delegation).context())
+    PackedRequest::pack(&Request::new(RequestedLevel::Delegation))
 }
 
+/// A packed impersonation request (answered correctly by every hostile module).
+#[must_use]
 pub fn impersonation() -> PackedRequest {
-    PackedRequest::pack(&Request::new(RequestedLevel::Impersonation).context())
+    PackedRequest::pack(&Request::new(RequestedLevel::Impersonation))
 }
 
+/// The default limits with a 4 MiB memory cap (memory bombs hit it quickly).
+#[must_use]
 pub fn small_limits() -> Limits {
     Limits {
         max_memory_bytes: 4 << 20,
@@ -69,6 +94,7 @@ pub fn small_limits() -> Limits {
 }
 
 /// `wasm` plus a custom section of `payload` zero bytes: still a valid module, just big.
+#[must_use]
 pub fn with_padding(wasm: &[u8], payload: usize) -> Vec<u8> {
     let mut wasm = wasm.to_vec();
     let name = b"padding";

@@ -1,0 +1,194 @@
+//! TypeScript declarations of every JSON shape, generated from the same tables the JSON is:
+//! the request's field tables, the vocabularies, and the output shapes of `output.rs`. The
+//! npm package and the page ship exactly this text (`cargo xtask web` writes it), so the
+//! types cannot drift from the engine.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use crate::model::{split_doc, RecordInfo, Shape};
+use crate::vocabulary::Choice;
+use crate::{
+    Borrowed, ErrorCode, HopReason, Identity, Level, Reach, Reason, ReasonKind, Request,
+    ResolvedAuth,
+};
+
+use super::POLICY_MODULE_FAULT;
+
+fn union<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = names.map(|n| format!("\"{n}\"")).collect();
+    quoted.join(" | ")
+}
+
+fn names(choices: &[Choice]) -> impl Iterator<Item = &str> {
+    choices.iter().map(|c| c.name)
+}
+
+fn spellings(choices: &[Choice]) -> impl Iterator<Item = &str> {
+    choices.iter().flat_map(|c| c.spellings.iter().copied())
+}
+
+fn doc_comment(out: &mut String, indent: &str, doc: &'static str) {
+    let (label, help) = split_doc(doc);
+    let help: Vec<&str> = help.collect();
+    if help.is_empty() {
+        let _ = writeln!(out, "{indent}/** {label} */");
+    } else {
+        let _ = writeln!(out, "{indent}/** {label} — {} */", help.join(" "));
+    }
+}
+
+/// Collects every record reachable from `record` (itself first), once each.
+fn records(record: &'static RecordInfo, into: &mut Vec<&'static RecordInfo>) {
+    if into.iter().any(|r| r.type_name == record.type_name) {
+        return;
+    }
+    into.push(record);
+    for field in record.fields {
+        if let Shape::Record(inner) | Shape::RecordList(inner, _) = field.shape {
+            records(inner, into);
+        }
+    }
+}
+
+/// Input (`Request`, aliases accepted, defaults optional) or canonical (`CanonicalRequest`,
+/// every field present with its canonical name, as `explain` returns it).
+fn interfaces(out: &mut String, record: &'static RecordInfo, canonical: bool) {
+    let prefix = if canonical { "Canonical" } else { "" };
+    let _ = writeln!(out);
+    doc_comment(out, "", record.doc);
+    let _ = writeln!(out, "export interface {prefix}{} {{", record.type_name);
+    for field in record.fields {
+        let required = canonical || matches!(field.default, crate::DefaultInfo::Required(_));
+        let ty = match field.shape {
+            Shape::Choice(set) if canonical => set.type_name.into(),
+            Shape::Choice(set) => format!("{}Spelling", set.type_name),
+            Shape::Bool => "boolean".into(),
+            Shape::Text => "string".into(),
+            Shape::TextList => "string[]".into(),
+            Shape::Record(inner) => format!("{prefix}{}", inner.type_name),
+            Shape::RecordList(inner, _) => format!("{prefix}{}[]", inner.type_name),
+        };
+        doc_comment(out, "  ", field.doc);
+        let optional = if required { "" } else { "?" };
+        let _ = writeln!(out, "  {}{optional}: {ty};", field.name);
+    }
+    let _ = writeln!(out, "}}");
+}
+
+fn choice_types(out: &mut String, record: &RecordInfo, done: &mut Vec<&'static str>) {
+    for field in record.fields {
+        match field.shape {
+            Shape::Choice(set) if !done.contains(&set.type_name) => {
+                done.push(set.type_name);
+                let _ = writeln!(
+                    out,
+                    "export type {} = {};",
+                    set.type_name,
+                    union(names(set.choices))
+                );
+                let _ = writeln!(
+                    out,
+                    "/** Every accepted spelling of a {} (matched ASCII-case-insensitively). */",
+                    set.type_name
+                );
+                let _ = writeln!(
+                    out,
+                    "export type {}Spelling = {};",
+                    set.type_name,
+                    union(spellings(set.choices))
+                );
+            }
+            Shape::Record(inner) | Shape::RecordList(inner, _) => choice_types(out, inner, done),
+            _ => {}
+        }
+    }
+}
+
+/// The output shapes (`output.rs`) and the catalog, written against the unions above.
+const OUTPUT_SHAPES: &str = r#"
+/** One hop's verdict (spec §3). `allowed` is true iff `as` is "client". */
+export interface HopOutcome { target: string; allowed: boolean; as: Identity; reason: HopReasonCode }
+/** The decision object (spec §3). */
+export interface Decision { effective: Level; reach: Reach; reasons: ReasonCode[]; hops: HopOutcome[] }
+/** One §5 step that fired. */
+export interface Step { step: string; code: ReasonCode; kind: ReasonKind; rule: string; sources: string }
+/** One hop with its §6 row and the authentication its leg resolved to. */
+export interface HopStep extends HopOutcome { auth: ResolvedAuth; row: number; rule: string; sources: string }
+/** The explanation of a decision. */
+export interface Explanation { request: CanonicalRequest; decision: Decision; resolved_auth: ResolvedAuth; steps: Step[]; hops: HopStep[] }
+/** The error object. */
+export interface ErrorObject { error: { code: ErrorCode; message: string } }
+/** Thrown by decide/explain: `code` is the spec's error code. */
+export interface OnbehalfError extends Error { code: ErrorCode }
+
+export interface CatalogChoice { name: string; spellings: string[]; description: string }
+export type CatalogDefault = { value: unknown } | { required: ErrorCode } | { derived: string };
+export interface CatalogField {
+  name: string; kind: "choice" | "bool" | "text" | "text-list" | "record" | "record-list";
+  label: string; help: string; type?: string; values?: CatalogChoice[];
+  record?: CatalogRecord; max?: number; default: CatalogDefault; packed_at: number | null;
+}
+export interface CatalogRecord { type: string; label: string; help: string; fields: CatalogField[] }
+/** Everything a client needs to draw the request's controls and word a decision. */
+export interface Catalog {
+  request: CatalogRecord;
+  levels: { name: RequestedLevel; label: string; description: string; rpc_imp_level: number; security_level: number | null }[];
+  effective_levels: { name: Level; description: string; security_name: string; rpc_name: string }[];
+  reaches: CatalogChoice[]; identities: CatalogChoice[]; resolved_auth: CatalogChoice[];
+  reasons: { code: ReasonCode; step: string; kind: ReasonKind; rule: string; sources: string }[];
+  hop_reasons: { code: HopReasonCode; row: number; allowed: boolean; reached: boolean; rule: string; sources: string }[];
+  error_codes: { code: ErrorCode; summary: string }[];
+  /** Which request fields a client's views use: the matrix axes, the server's location. */
+  roles: { matrix_rows: string; matrix_columns: string; server_location: string };
+  max_hops: number; domain_size: number;
+}
+"#;
+
+/// The whole `.d.ts` text.
+///
+/// ```
+/// let ts = onbehalf_core::json::typescript();
+/// assert!(ts.contains("export interface Request {"));
+/// assert!(ts.contains("  level: RequestedLevelSpelling;"));
+/// assert!(ts.contains("  transport?: TransportSpelling;"));
+/// ```
+#[must_use]
+pub fn typescript() -> String {
+    let mut out = String::from(
+        "// Generated by onbehalf-core from its field tables and output shapes; do not edit.\n",
+    );
+    let request = &Request::<Borrowed<'static>>::INFO;
+    choice_types(&mut out, request, &mut Vec::new());
+    let outputs: [(&str, String); 8] = [
+        ("Level", union(names(Level::CHOICES))),
+        ("Reach", union(names(Reach::CHOICES))),
+        ("Identity", union(names(Identity::CHOICES))),
+        ("ResolvedAuth", union(names(ResolvedAuth::CHOICES))),
+        ("ReasonKind", union(names(ReasonKind::CHOICES))),
+        (
+            "ReasonCode",
+            union(names(Reason::CHOICES).chain([POLICY_MODULE_FAULT])),
+        ),
+        (
+            "HopReasonCode",
+            union(names(HopReason::CHOICES).chain([POLICY_MODULE_FAULT])),
+        ),
+        ("ErrorCode", union(names(ErrorCode::CHOICES))),
+    ];
+    for (name, ty) in outputs {
+        let _ = writeln!(out, "export type {name} = {ty};");
+    }
+    let mut all = Vec::new();
+    records(request, &mut all);
+    for record in &all {
+        interfaces(&mut out, record, false);
+    }
+    for record in &all {
+        interfaces(&mut out, record, true);
+    }
+    out.push_str(OUTPUT_SHAPES);
+    out
+}

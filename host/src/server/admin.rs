@@ -1,0 +1,123 @@
+//! `GET /healthz`, `GET /metrics` and the token-guarded `POST /v1/policy` hot reload.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use onbehalf_core::json::Value;
+
+use super::body::read_body;
+use super::{http_error, json, AppState};
+use crate::policy::{PolicyHost, ABI_VERSION};
+
+pub(super) fn policy_value(host: &PolicyHost) -> Value {
+    let info = host.info();
+    Value::Object(vec![
+        ("source".into(), Value::String(info.source)),
+        ("size".into(), Value::Number(info.size.to_string())),
+        (
+            "generation".into(),
+            Value::Number(info.generation.to_string()),
+        ),
+        ("abi_version".into(), Value::Number(ABI_VERSION.to_string())),
+    ])
+}
+
+pub(super) async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let body = Value::Object(vec![
+        ("status".into(), Value::String("ok".into())),
+        ("policy".into(), policy_value(state.host())),
+    ]);
+    json(&state, StatusCode::OK, &body)
+}
+
+pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    state.metrics.count_status(200);
+    let mut response = state.metrics.render(state.host()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+/// Compares in time independent of where the inputs differ (the length of the expected
+/// token is not secret-dependent on the guess).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    value.strip_prefix(b"Bearer ")
+}
+
+pub(super) async fn reload_policy(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let Some(token) = state.config.admin_token.as_deref() else {
+        return http_error(&state, StatusCode::FORBIDDEN, "admin-disabled", "policy upload is disabled: start the server with an admin token (--admin-token-file or ONBEHALF_ADMIN_TOKEN)");
+    };
+    let authorized =
+        bearer(request.headers()).is_some_and(|given| constant_time_eq(token.as_bytes(), given));
+    if !authorized {
+        return http_error(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send the admin token as `Authorization: Bearer <token>`",
+        );
+    }
+    let limit = state.host().limits().max_module_bytes;
+    let bytes = match read_body(
+        &state,
+        request,
+        limit,
+        &["application/wasm", "application/octet-stream"],
+    )
+    .await
+    {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    // Compiling a module takes milliseconds to seconds: keep it off the async worker threads.
+    let host = state.host().clone();
+    let reloaded = tokio::task::spawn_blocking(move || host.reload(&bytes, "uploaded")).await;
+    let Ok(reloaded) = reloaded else {
+        return http_error(
+            &state,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the reload task failed; the current policy stays loaded",
+        );
+    };
+    match reloaded {
+        Ok(_) => {
+            let body = Value::Object(vec![("policy".into(), policy_value(state.host()))]);
+            json(&state, StatusCode::OK, &body)
+        }
+        Err(e) => http_error(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "policy-rejected",
+            &e.to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret-token", b"secret-token"));
+        assert!(!constant_time_eq(b"secret-token", b"secret-tokeN"));
+        assert!(!constant_time_eq(b"secret-token", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secret-token"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}
