@@ -107,7 +107,12 @@ macro_rules! export_policy_v1 {
             /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
             #[no_mangle]
             pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
-                $crate::guest::decide_batch(in_ptr, out_ptr, count, <$policy as $crate::PolicyV1>::decide)
+                $crate::guest::decide_batch(
+                    in_ptr,
+                    out_ptr,
+                    count,
+                    <$policy as $crate::PolicyV1>::decide,
+                )
             }
 
             /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.

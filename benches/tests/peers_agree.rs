@@ -1,12 +1,6 @@
 //! Before any number is reported: the peers return onbehalf's verdict on the whole mix, and
 //! the mix is what its documentation says it is.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs)]
 
 use onbehalf_benches::mix::{mix, MIX_SIZE};
 use onbehalf_benches::peers::{CedarPeer, RegoPeer};

@@ -74,7 +74,10 @@ pub fn check<S: Storage>(request: &Request<S>, decision: &Decision<'_>) -> Resul
     let mut denied = false;
     let mut allowed = 0_usize;
     for (outcome, hop) in decision.hops().iter().zip(request.hops()) {
-        require(outcome.target == hop.target.as_ref(), "hop targets are verbatim")?;
+        require(
+            outcome.target == hop.target.as_ref(),
+            "hop targets are verbatim",
+        )?;
         require(
             outcome.allowed() == (outcome.identity() == Identity::Client),
             "a hop is allowed exactly when the next machine sees the client",

@@ -59,6 +59,7 @@ pub use error::{ErrorCode, FieldPath, RequestError, Segment};
 pub use explanation::{Explanation, HopStep};
 pub use hop::{HopOutcome, HopReason, Identity, MAX_HOPS};
 pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
+pub use model::{ChoiceSet, DefaultInfo, FieldInfo, RecordInfo, Shape};
 #[cfg(feature = "alloc")]
 pub use packed::DecisionTable;
 pub use packed::{
@@ -66,14 +67,13 @@ pub use packed::{
     REQUEST_BITS,
 };
 pub use reason::{Reason, ReasonKind, Reasons};
-pub use model::{ChoiceSet, DefaultInfo, FieldInfo, RecordInfo, Shape};
 pub use request::{Delegation, Hop, Request, PACKED_TARGETS};
-pub use storage::{Borrowed, Storage};
+pub use rules::{evaluate_call, resolve_auth, CallOutcome};
 #[cfg(feature = "alloc")]
 pub use storage::Owned;
-pub use vocabulary::Choice;
-pub use rules::{evaluate_call, resolve_auth, CallOutcome};
+pub use storage::{Borrowed, Storage};
 pub use transport::{ServerLocation, Transport};
+pub use vocabulary::Choice;
 
 /// Decides a request: validates what a typed request can still get wrong (spec §4), runs
 /// the §5 algorithm, then walks the hops (§6). Works on borrowed and owned requests alike;

@@ -38,10 +38,31 @@ use crate::RecordInfo;
 
 /// Number of bits a packed request uses (from the field table's packed positions).
 pub const REQUEST_BITS: u32 = layout_end(&Request::<Borrowed<'static>>::INFO, 0);
-/// How many valid packed requests exist (the size of the exhaustive domain).
-pub const DOMAIN_SIZE: usize = 230_400;
-/// The range of [`PackedRequest::dense_index`].
-pub const DENSE_SIZE: usize = 256_000;
+/// How many valid packed requests exist (the size of the exhaustive domain): every
+/// combination of the packed fields' values, less the `ncalrpc` + `remote` ones (§4 check 12:
+/// one of the ten transport × server pairs).
+pub const DOMAIN_SIZE: usize = combinations(&Request::<Borrowed<'static>>::INFO) / 10 * 9;
+/// The range of [`PackedRequest::dense_index`]: level, transport, server and auth in mixed
+/// radix (250 values), times every value of the bits above them.
+pub const DENSE_SIZE: usize = 250 << (REQUEST_BITS - 10);
+
+/// How many values the packed fields of `record` (and its nested records) can take together.
+#[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
+const fn combinations(record: &RecordInfo) -> usize {
+    let mut product = 1;
+    let mut i = 0;
+    while i < record.fields.len() {
+        let field = &record.fields[i];
+        product *= match &field.shape {
+            Shape::Record(inner) => combinations(inner),
+            Shape::Choice(set) if field.packed_at.is_some() => set.choices.len(),
+            shape if field.packed_at.is_some() => 1 << width(shape),
+            _ => 1,
+        };
+        i += 1;
+    }
+    product
+}
 
 const REASON_SHIFT: u32 = 4;
 const DECISION_BITS: u32 = REASON_SHIFT + Reason::ALL.len() as u32;

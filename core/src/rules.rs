@@ -128,8 +128,8 @@ pub fn evaluate_call<S: Storage>(ctx: &Request<S>) -> CallOutcome {
     }
 
     // Step 9a: KCD/RBCD need no request from the client.
-    let server_side_delegation =
-        level == Level::Impersonation && server_side_constrained_delegation(ctx, auth, &mut reasons);
+    let server_side_delegation = level == Level::Impersonation
+        && server_side_constrained_delegation(ctx, auth, &mut reasons);
 
     // Step 10.
     let reach = match level {
@@ -198,7 +198,9 @@ fn delegation_gate<S: Storage>(ctx: &Request<S>, auth: ResolvedAuth) -> (Reasons
     if ctx.delegation.server_trust == ServerTrust::None {
         failed.insert(Reason::ServerNotTrustedForDelegation); // D4
     }
-    if ctx.delegation.server_trust == ServerTrust::Unconstrained && ctx.delegation.client_credential_guard {
+    if ctx.delegation.server_trust == ServerTrust::Unconstrained
+        && ctx.delegation.client_credential_guard
+    {
         failed.insert(Reason::ClientCredentialGuard); // D7
     }
     (failed, via_protocol_transition)
@@ -212,7 +214,8 @@ fn constrained_prerequisites<S: Storage>(ctx: &Request<S>, auth: ResolvedAuth) -
 
     // D1: only Kerberos crosses computers; NTLM needs S4U2self (protocol transition).
     if auth == ResolvedAuth::Ntlm && ctx.server == ServerLocation::Remote {
-        let transition = (ctx.delegation.server_trust == ServerTrust::Constrained && ctx.delegation.protocol_transition)
+        let transition = (ctx.delegation.server_trust == ServerTrust::Constrained
+            && ctx.delegation.protocol_transition)
             || ctx.delegation.server_trust == ServerTrust::ResourceBased;
         if transition {
             via_protocol_transition = true;

@@ -6,13 +6,7 @@
 //! `data/revision2_changed.txt` holds revision 2's answers for the 4,960 changed requests; the
 //! hash below is of revision 2's whole table. Substituting the old answers into today's table
 //! must reproduce that hash, which proves nothing else changed.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs)]
 
 use std::collections::HashMap;
 
@@ -32,6 +26,7 @@ fn fnv(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
+#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
 fn revision_2_changes() -> HashMap<i64, i64> {
     include_str!("data/revision2_changed.txt")
         .lines()
@@ -43,6 +38,7 @@ fn revision_2_changes() -> HashMap<i64, i64> {
         .collect()
 }
 
+#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
 fn decided(raw: i64) -> (Level, onbehalf_core::Reach, onbehalf_core::Reasons) {
     let RawDecision::Decision(d) = RawDecision::classify(raw) else {
         panic!("{raw} is not a decision")

@@ -1,21 +1,15 @@
 //! HTTP abuse against `onbehalf serve` on loopback: slow clients, idle connections, the
 //! connection cap, full-size batches and reload races. Each case checks the documented
 //! status and error body, and that other clients are served meanwhile.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs)]
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use onbehalf_host::server::ServerConfig;
 use onbehalf_testkit::http::{post_json, request};
 use onbehalf_testkit::server::start_default;
-use onbehalf_host::server::ServerConfig;
 
 const TOKEN: &str = "0123456789abcdef-test-token";
 use onbehalf_host::policy::STRICT_EXAMPLE_MODULE as STRICT_MODULE;
@@ -29,6 +23,7 @@ fn impatient() -> ServerConfig {
     }
 }
 
+#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).unwrap();
     // Generous: the server's deadlines are 300 ms; this only keeps a broken server from
@@ -40,6 +35,7 @@ fn connect(addr: SocketAddr) -> TcpStream {
 }
 
 /// Reads until the server closes the connection; panics if it never does.
+#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
 fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
     let mut raw = Vec::new();
     match stream.read_to_end(&mut raw) {
@@ -53,6 +49,7 @@ fn healthy(addr: SocketAddr) -> bool {
     request(addr, "GET", "/healthz", &[], b"").status == 200
 }
 
+#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
 fn metric(addr: SocketAddr, line_start: &str) -> u64 {
     let text = request(addr, "GET", "/metrics", &[], b"").text();
     text.lines()

@@ -1,11 +1,5 @@
 //! The `onbehalf` binary as a user runs it: JSON Lines in, one JSON line out per input line.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -5,19 +5,13 @@
 //! wasmtime's caches; then ten more rounds of the same abuse must not grow the resident set
 //! by more than [`GROWTH_BOUND_MIB`], although each round makes modules touch hundreds of
 //! MiB of linear memory and sends megabytes of hostile HTTP.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
+use onbehalf_host::policy::{Fault, Limits, LoadError, PolicyHost, Verdict, DEFAULT_MODULE};
+use onbehalf_host::server::ServerConfig;
 use onbehalf_testkit::hostile::{delegation, hostile, hostile_with, impersonation, with_padding};
 use onbehalf_testkit::http::{post_json, request};
 use onbehalf_testkit::server::start_default;
-use onbehalf_host::policy::{Fault, Limits, LoadError, PolicyHost, Verdict, DEFAULT_MODULE};
-use onbehalf_host::server::ServerConfig;
 
 /// The stated bound: resident-set growth from after the warm-up round to the end.
 const GROWTH_BOUND_MIB: u64 = 48;

@@ -1,12 +1,6 @@
 //! The wasmtime policy host: exhaustive agreement with the native core, hostile modules,
 //! hot reload under load, and somebody else's (stricter) policy.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -23,6 +17,7 @@ use onbehalf_testkit::hostile::{
     with_padding,
 };
 
+#[allow(clippy::unwrap_used)] // a test helper: failing is its job
 fn default_host() -> PolicyHost {
     PolicyHost::with_default_module(Limits::default()).unwrap()
 }
@@ -168,6 +163,7 @@ fn json_path_faults_give_the_fail_closed_decision_for_every_hop() {
     assert_eq!(fault, Fault::MalformedAnswer);
 }
 
+#[allow(clippy::unwrap_used)] // a test helper: failing is its job
 fn wat(text: &str) -> Vec<u8> {
     wat::parse_str(text).unwrap()
 }
@@ -283,7 +279,10 @@ fn hot_reload_100_times_under_concurrent_load_answers_from_the_module_loaded_at_
         let mut w = strict_host.worker();
         all.iter().map(|p| w.decide_packed(*p)).collect()
     });
-    assert!(all.iter().zip(strict.iter()).any(|(p, s)| *s != Verdict::Decided(native(*p))));
+    assert!(all
+        .iter()
+        .zip(strict.iter())
+        .any(|(p, s)| *s != Verdict::Decided(native(*p))));
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..4)
@@ -322,14 +321,25 @@ fn hot_reload_100_times_under_concurrent_load_answers_from_the_module_loaded_at_
         })
         .collect();
     for n in 0..100 {
-        let module = if n % 2 == 0 { STRICT_MODULE } else { DEFAULT_MODULE };
+        let module = if n % 2 == 0 {
+            STRICT_MODULE
+        } else {
+            DEFAULT_MODULE
+        };
         host.reload(module, &format!("reload {n}")).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     stop.store(true, Ordering::Relaxed);
     let results: Vec<(usize, usize)> = clients.into_iter().map(|c| c.join().unwrap()).collect();
-    assert_eq!(results.iter().map(|r| r.0).sum::<usize>(), 0, "wrong answers");
-    assert!(results.iter().all(|r| r.1 > 1), "every worker saw several modules: {results:?}");
+    assert_eq!(
+        results.iter().map(|r| r.0).sum::<usize>(),
+        0,
+        "wrong answers"
+    );
+    assert!(
+        results.iter().all(|r| r.1 > 1),
+        "every worker saw several modules: {results:?}"
+    );
     assert!(answered.load(Ordering::Relaxed) >= 4 * 1250);
     assert_eq!(host.info().generation, 101);
     assert_eq!(host.stats().total_faults(), 0);
@@ -449,6 +459,7 @@ fn spinner(iterations: u32) -> Vec<u8> {
     ))
 }
 
+#[allow(clippy::unwrap_used)] // a test helper: failing is its job
 fn spin_verdict(iterations: u32, limits: Limits) -> Verdict {
     let host = PolicyHost::from_bytes(&spinner(iterations), "spinner", limits).unwrap();
     let mut worker = host.worker();

@@ -1,15 +1,9 @@
 //! `onbehalf serve` over real loopback HTTP: routes, status codes, error bodies, reload.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(missing_docs)]
 
+use onbehalf_host::server::ServerConfig;
 use onbehalf_testkit::http::{post_json, request};
 use onbehalf_testkit::server::start_default;
-use onbehalf_host::server::ServerConfig;
 
 const TOKEN: &str = "0123456789abcdef-test-token";
 use onbehalf_host::policy::STRICT_EXAMPLE_MODULE as STRICT_MODULE;
@@ -51,7 +45,9 @@ fn bad_input_gets_4xx_with_an_error_body_never_5xx() {
         body_limit: 4096,
         ..ServerConfig::default()
     });
-    let code = |r: &onbehalf_testkit::http::Response| r.json()["error"]["code"].as_str().unwrap().to_owned();
+    let code = |r: &onbehalf_testkit::http::Response| {
+        r.json()["error"]["code"].as_str().unwrap().to_owned()
+    };
 
     let r = post_json(addr, "/v1/decide", "{");
     assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
@@ -237,7 +233,9 @@ fn static_files_are_served_from_the_web_dir_only() {
     let r = request(addr, "GET", "/", &[], b"");
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), "<h1>onbehalf</h1>");
-    assert!(r.header("content-type").is_some_and(|t| t.contains("text/html")));
+    assert!(r
+        .header("content-type")
+        .is_some_and(|t| t.contains("text/html")));
     assert_eq!(request(addr, "GET", "/../Cargo.toml", &[], b"").status, 404);
     assert_eq!(
         request(addr, "GET", "/%2e%2e/Cargo.toml", &[], b"").status,

@@ -123,7 +123,21 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> io::Result<Response> {
-        let result = self.exchange(method, path, headers, body);
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let result = self.connection().and_then(|(reader, writer)| {
+            writer.write_all(head.as_bytes())?;
+            // The server may answer (413, 415) before reading the whole body.
+            let _ = writer.write_all(body);
+            read_response(reader)
+        });
         let close = result.as_ref().map_or(true, |r| {
             r.header("connection")
                 .is_some_and(|v| v.eq_ignore_ascii_case("close"))
@@ -132,29 +146,6 @@ impl Client {
             self.connection = None;
         }
         result
-    }
-
-    fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> io::Result<Response> {
-        let addr = self.addr.clone();
-        let (reader, writer) = self.connection()?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        writer.write_all(head.as_bytes())?;
-        // The server may answer (413, 415) before reading the whole body.
-        let _ = writer.write_all(body);
-        read_response(reader)
     }
 }
 

@@ -64,7 +64,10 @@ impl ServerProcess {
     ///
     /// # Errors
     /// The binary does not start, or its first line is not the banner.
-    pub fn start(binary: &std::path::Path, args: &[&std::ffi::OsStr]) -> Result<ServerProcess, String> {
+    pub fn start(
+        binary: &std::path::Path,
+        args: &[&std::ffi::OsStr],
+    ) -> Result<ServerProcess, String> {
         let mut child = Command::new(binary)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)

@@ -90,7 +90,10 @@ mod tests {
         assert_eq!(printed_version("cargo-deny 0.20.2"), Some("0.20.2"));
         assert_ne!(printed_version("cargo-deny 0.20.21"), Some("0.20.2"));
         assert_eq!(printed_version("wasm-bindgen 0.2.130\n"), Some("0.2.130"));
-        assert_eq!(printed_version("cargo-fuzz 0.13.2 (abc 2025)"), Some("0.13.2"));
+        assert_eq!(
+            printed_version("cargo-fuzz 0.13.2 (abc 2025)"),
+            Some("0.13.2")
+        );
         assert_eq!(printed_version("no version here"), None);
     }
 }

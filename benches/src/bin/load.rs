@@ -20,7 +20,10 @@ use onbehalf_testkit::server::ServerProcess;
 
 /// Options of the load run.
 #[derive(Debug, Parser)]
-#[command(name = "load", about = "bounded HTTP load run against onbehalf serve on loopback")]
+#[command(
+    name = "load",
+    about = "bounded HTTP load run against onbehalf serve on loopback"
+)]
 struct Options {
     /// Start this `onbehalf` binary on a free loopback port and load it.
     #[arg(long, conflicts_with = "addr", required_unless_present = "addr")]
@@ -40,7 +43,13 @@ struct Options {
 }
 
 /// Latencies and non-200 answers of one connection.
-fn connection(addr: &str, bodies: &[String], first: usize, step: usize, deadline: Instant) -> Result<(Vec<Duration>, usize), String> {
+fn connection(
+    addr: &str,
+    bodies: &[String],
+    first: usize,
+    step: usize,
+    deadline: Instant,
+) -> Result<(Vec<Duration>, usize), String> {
     let mut client = Client::new(addr);
     let (mut latencies, mut bad) = (Vec::new(), 0usize);
     let mut i = first;
@@ -91,7 +100,11 @@ fn load(o: &Options, addr: &str) -> Result<(), String> {
     }
     all.sort();
     let n = all.len();
-    let pct = |p: f64| all.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        all.get(((n as f64 * p) as usize).min(n.saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     let per_sec = n as f64 / o.seconds as f64;
     println!(
         "load: {} connections, {} s, batch {batch}: {n} requests ({per_sec:.0}/s), {:.0} decisions/s, p50 {:?}, p99 {:?}, non-200 {bad}",

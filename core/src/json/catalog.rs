@@ -133,7 +133,8 @@ fn levels() -> Value {
                     ("rpc_imp_level", number(l.rpc_imp_level())),
                     (
                         "security_level",
-                        l.level().map_or(Value::Null, |l| number(l.security_level())),
+                        l.level()
+                            .map_or(Value::Null, |l| number(l.security_level())),
                     ),
                 ])
             })
@@ -158,53 +159,40 @@ fn effective_levels() -> Value {
     )
 }
 
+/// One object per item, in order.
+fn rows<T: Copy, const N: usize>(items: &[T], row: impl Fn(T) -> [(&'static str, Value); N]) -> Value {
+    Value::Array(items.iter().map(|i| object(row(*i))).collect())
+}
+
 fn reasons() -> Value {
-    Value::Array(
-        Reason::ALL
-            .iter()
-            .map(|r| {
-                object([
-                    ("code", string(r.name())),
-                    ("step", string(r.step())),
-                    ("kind", string(r.kind().name())),
-                    ("rule", string(r.rule())),
-                    ("sources", string(r.sources())),
-                ])
-            })
-            .collect(),
-    )
+    rows(Reason::ALL, |r| {
+        [
+            ("code", string(r.name())),
+            ("step", string(r.step())),
+            ("kind", string(r.kind().name())),
+            ("rule", string(r.rule())),
+            ("sources", string(r.sources())),
+        ]
+    })
 }
 
 fn hop_reasons() -> Value {
-    Value::Array(
-        HopReason::ALL
-            .iter()
-            .map(|r| {
-                object([
-                    ("code", string(r.name())),
-                    ("row", number(r.row())),
-                    ("allowed", Value::Bool(r.allowed())),
-                    ("reached", Value::Bool(r.reached())),
-                    ("rule", string(r.rule())),
-                    ("sources", string(r.sources())),
-                ])
-            })
-            .collect(),
-    )
+    rows(HopReason::ALL, |r| {
+        [
+            ("code", string(r.name())),
+            ("row", number(r.row())),
+            ("allowed", Value::Bool(r.allowed())),
+            ("reached", Value::Bool(r.reached())),
+            ("rule", string(r.rule())),
+            ("sources", string(r.sources())),
+        ]
+    })
 }
 
 fn error_codes() -> Value {
-    Value::Array(
-        ErrorCode::ALL
-            .iter()
-            .map(|e| {
-                object([
-                    ("code", string(e.name())),
-                    ("summary", string(e.summary())),
-                ])
-            })
-            .collect(),
-    )
+    rows(ErrorCode::ALL, |e| {
+        [("code", string(e.name())), ("summary", string(e.summary()))]
+    })
 }
 
 /// The whole catalog as JSON.
@@ -217,10 +205,7 @@ fn error_codes() -> Value {
 #[must_use]
 pub fn catalog() -> Value {
     object([
-        (
-            "request",
-            record_value(&Request::<Borrowed<'static>>::INFO),
-        ),
+        ("request", record_value(&Request::<Borrowed<'static>>::INFO)),
         ("levels", levels()),
         ("effective_levels", effective_levels()),
         ("reaches", choices(Reach::CHOICES)),

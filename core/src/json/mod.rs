@@ -12,15 +12,15 @@ mod serde_impl;
 mod typescript;
 mod value;
 
-pub use output::{
-    decide_owned, decide_str, decide_value, decision_from_value, decision_to_value,
-    error_object, error_to_value, explain_owned, explain_value, explanation_to_value,
-    fail_closed_for, fail_closed_value, invalid_utf8, POLICY_MODULE_FAULT,
-};
 pub use catalog::{catalog, record_value};
 pub use flat::packed_fields;
-pub use typescript::typescript;
+pub use output::{
+    decide_owned, decide_str, decide_value, decision_from_value, decision_to_value, error_object,
+    error_to_value, explain_owned, explain_value, explanation_to_value, fail_closed_for,
+    fail_closed_value, invalid_utf8, POLICY_MODULE_FAULT,
+};
 pub use read::{request_from_value, OwnedHop, OwnedRequest};
+pub use typescript::typescript;
 pub(crate) use value::string;
 pub use value::{Value, MAX_DEPTH};
 

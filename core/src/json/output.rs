@@ -23,9 +23,10 @@ pub const POLICY_MODULE_FAULT: &str = "policy-module-fault";
 /// The decision object: `{"effective","reach","reasons","hops":[{"target","allowed","as","reason"}]}`.
 #[must_use]
 pub fn decision_to_value(decision: &Decision<'_>) -> Value {
-    let hops = decision.hops().iter().map(|h| {
-        hop_value(h.target, h.allowed(), h.identity().name(), h.reason.name())
-    });
+    let hops = decision
+        .hops()
+        .iter()
+        .map(|h| hop_value(h.target, h.allowed(), h.identity().name(), h.reason.name()));
     decision_shape(
         decision.effective.name(),
         decision.reach.name(),

@@ -79,7 +79,6 @@ pub enum LoadError {
     },
 }
 
-
 fn valtype(v: &ValType) -> String {
     match v {
         ValType::I32 => "i32".into(),

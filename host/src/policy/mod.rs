@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use wasmtime::{Config, Engine};
 
 pub use fault::Fault;
-pub use onbehalf_core::json::POLICY_MODULE_FAULT;
 pub use limits::Limits;
 pub use load::{LoadError, LoadedPolicy, ABI_VERSION};
+pub use onbehalf_core::json::POLICY_MODULE_FAULT;
 pub use worker::{Verdict, Worker};
 
 /// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.

@@ -57,7 +57,10 @@ fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
     value.strip_prefix(b"Bearer ")
 }
 
-pub(super) async fn reload_policy(State(state): State<Arc<AppState>>, request: Request) -> Response {
+pub(super) async fn reload_policy(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+) -> Response {
     let Some(token) = state.config.admin_token.as_deref() else {
         return http_error(&state, StatusCode::FORBIDDEN, "admin-disabled", "policy upload is disabled: start the server with an admin token (--admin-token-file or ONBEHALF_ADMIN_TOKEN)");
     };

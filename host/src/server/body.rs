@@ -78,4 +78,3 @@ pub(super) async fn read_json(state: &AppState, request: Request) -> Result<Valu
         .map_err(|e| request_error(state, &invalid_utf8(e.valid_up_to())))?;
     Value::parse(text).map_err(|e| request_error(state, &e))
 }
-

@@ -117,4 +117,3 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
     state.metrics.observe(started.elapsed());
     response
 }
-

@@ -73,4 +73,3 @@ pub(super) async fn static_file(
         Err(_) => not_found(&state),
     }
 }
-

@@ -154,4 +154,3 @@ fn http_error(state: &AppState, status: StatusCode, code: &str, message: &str) -
 fn request_error(state: &AppState, e: &RequestError) -> Response {
     json(state, StatusCode::BAD_REQUEST, &error_to_value(e))
 }
-

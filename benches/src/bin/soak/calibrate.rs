@@ -82,7 +82,11 @@ pub fn batch_body(requests: &[String]) -> String {
     format!("[{}]", requests.join(","))
 }
 
-fn batch_answers(client: &mut Client, requests: &[String], name: &str) -> Result<Vec<Value>, String> {
+fn batch_answers(
+    client: &mut Client,
+    requests: &[String],
+    name: &str,
+) -> Result<Vec<Value>, String> {
     let mut elements = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(BATCH) {
         let r = client
@@ -121,9 +125,13 @@ pub fn calibrate(
             .reload(&mut client, policy.module)
             .map_err(|e| e.to_string())?;
         if r.status != 200 {
-            return Err(format!("loading the {} policy: status {}", policy.name, r.status));
+            return Err(format!(
+                "loading the {} policy: status {}",
+                policy.name, r.status
+            ));
         }
-        cal.elements.push(batch_answers(&mut client, requests, policy.name)?);
+        cal.elements
+            .push(batch_answers(&mut client, requests, policy.name)?);
         let mut singles = Vec::with_capacity(requests.len());
         for request in requests {
             let r = client
@@ -132,7 +140,10 @@ pub fn calibrate(
             singles.push(Answer::from(&r));
         }
         if policy.faulting && singles.iter().all(|a| a.fault.is_none()) {
-            return Err(format!("the {} policy never faulted during calibration", policy.name));
+            return Err(format!(
+                "the {} policy never faulted during calibration",
+                policy.name
+            ));
         }
         cal.singles.push(singles);
         cal.faulting.push(policy.faulting);

@@ -151,9 +151,11 @@ pub fn reload_loop(
             Ok(r) if !*good && r.status == 422 && r.text().contains("policy-rejected") => {
                 reloads.refused += 1;
             }
-            Ok(r) => reloads
-                .unexpected
-                .push(format!("reload {name}: status {} {}", r.status, r.text())),
+            Ok(r) => {
+                reloads
+                    .unexpected
+                    .push(format!("reload {name}: status {} {}", r.status, r.text()))
+            }
             Err(e) => reloads.unexpected.push(format!("reload {name}: {e}")),
         }
     }

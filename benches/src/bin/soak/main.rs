@@ -43,7 +43,10 @@ use server::Server;
 
 /// Options of the soak run.
 #[derive(Debug, Parser)]
-#[command(name = "soak", about = "load-and-fault soak of `onbehalf serve` on loopback")]
+#[command(
+    name = "soak",
+    about = "load-and-fault soak of `onbehalf serve` on loopback"
+)]
 struct Options {
     /// The `onbehalf` binary to start.
     #[arg(long)]

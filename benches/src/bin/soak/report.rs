@@ -33,8 +33,16 @@ fn sorted(latencies: impl Iterator<Item = Duration>) -> Vec<Duration> {
 impl Report<'_> {
     /// Prints the table row and any unexpected answers; whether the soak passed.
     pub fn print_and_judge(&self) -> bool {
-        let singles = sorted(self.results.iter().flat_map(|r| r.single_latencies.iter().copied()));
-        let batches = sorted(self.results.iter().flat_map(|r| r.batch_latencies.iter().copied()));
+        let singles = sorted(
+            self.results
+                .iter()
+                .flat_map(|r| r.single_latencies.iter().copied()),
+        );
+        let batches = sorted(
+            self.results
+                .iter()
+                .flat_map(|r| r.batch_latencies.iter().copied()),
+        );
         let served = self.tally.requests.load(Ordering::Relaxed);
         let fail_closed = self.tally.fail_closed.load(Ordering::Relaxed);
         let unexpected =
