@@ -1,8 +1,10 @@
 //! Test helpers shared by onbehalf's tests, benches and soak run, so none is copied between
 //! test files: one HTTP/1.1 client ([`http`]), servers in process or as a child process
-//! ([`server`]), and hostile policy modules written in WAT ([`hostile`]).
+//! ([`server`]), hostile policy modules written in WAT ([`hostile`]), and the properties of
+//! the fuzz targets that run the host ([`fuzz`]).
 #![forbid(unsafe_code)]
 
+pub mod fuzz;
 pub mod hostile;
 pub mod http;
 pub mod server;

@@ -64,6 +64,6 @@ pub fn test() -> Result {
         "wasm32-unknown-unknown",
     ])?;
     soak::soak(SOAK_SMOKE_SECONDS, false)?;
-    fuzz::fuzz(FUZZ_SMOKE_SECONDS)?;
+    fuzz::smoke(FUZZ_SMOKE_SECONDS)?;
     web::web_test()
 }

@@ -160,7 +160,10 @@ fn effective_levels() -> Value {
 }
 
 /// One object per item, in order.
-fn rows<T: Copy, const N: usize>(items: &[T], row: impl Fn(T) -> [(&'static str, Value); N]) -> Value {
+fn rows<T: Copy, const N: usize>(
+    items: &[T],
+    row: impl Fn(T) -> [(&'static str, Value); N],
+) -> Value {
     Value::Array(items.iter().map(|i| object(row(*i))).collect())
 }
 
