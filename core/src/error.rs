@@ -35,6 +35,8 @@ vocabulary! {
         HopTransportNcalrpc = "hop-transport-ncalrpc",
         /// `ncalrpc` with `server: remote`.
         NcalrpcRequiresLocalServer = "ncalrpc-requires-local-server",
+        /// A realm (`server_realm`, a hop's `realm`) is unknown (revision 3).
+        UnknownRealm = "unknown-realm",
     }
 }
 
@@ -60,6 +62,7 @@ impl ErrorCode {
                 "a hop crosses a machine boundary, so it cannot use the local-only ncalrpc"
             }
             NcalrpcRequiresLocalServer => "ncalrpc is local-only, so the server must be local",
+            UnknownRealm => "unknown realm",
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::decision::Decision;
 use crate::error::RequestError;
 use crate::hop::{HopOutcome, HopReason};
 use crate::level::RequestedLevel;
+use crate::realm::Realm;
 use crate::reason::{Reason, Reasons};
 use crate::request::{Hop, Request};
 use crate::rules::resolve_auth;
@@ -22,7 +23,7 @@ use crate::storage::Storage;
 /// request.hops = &hops[..];
 /// let e = Explanation::new(&request).unwrap();
 /// assert_eq!(e.auth, ResolvedAuth::Kerberos);
-/// assert_eq!(e.hops().next().unwrap().row(), 3); // the double hop
+/// assert_eq!(e.hops().next().unwrap().row(), "3"); // the double hop
 /// ```
 #[derive(Debug, Clone)]
 pub struct Explanation<'r, S: Storage> {
@@ -44,12 +45,14 @@ pub struct HopStep<'r, S: Storage> {
     pub hop: &'r Hop<S>,
     /// `H`: the leg's resolved authentication.
     pub auth: ResolvedAuth,
+    /// Where the hop's target lives relative to the client (§6 `rel(i)`).
+    pub client_realm: Realm,
 }
 
 impl<S: Storage> HopStep<'_, S> {
     /// The §6 table row that decided.
     #[must_use]
-    pub fn row(&self) -> u8 {
+    pub fn row(&self) -> &'static str {
         self.outcome.reason.row()
     }
 
@@ -85,14 +88,19 @@ impl<'r, S: Storage> Explanation<'r, S> {
     /// Each hop with its verdict and row, in request order.
     pub fn hops(&self) -> impl Iterator<Item = HopStep<'r, S>> + '_ {
         let joined = self.request.delegation.domain_joined;
+        let mut realm = self.request.server_realm;
         self.decision
             .hops()
             .iter()
             .zip(self.request.hops())
-            .map(move |(outcome, hop)| HopStep {
-                outcome: *outcome,
-                hop,
-                auth: resolve_hop_auth(hop, joined),
+            .map(move |(outcome, hop)| {
+                realm = realm.then(hop.realm);
+                HopStep {
+                    outcome: *outcome,
+                    hop,
+                    auth: resolve_hop_auth(hop, joined),
+                    client_realm: realm,
+                }
             })
     }
 }

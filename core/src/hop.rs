@@ -26,6 +26,8 @@ vocabulary! {
         NoImpersonation = "hop-no-impersonation",
         /// Row 3: the server's token has no network credentials.
         NoCredentials = "hop-no-credentials",
+        /// Row 3a: the calling machine got no TGT across the forest trust.
+        TgtNotForwardedAcrossForest = "hop-tgt-not-forwarded-across-forest",
         /// Row 4: Schannel cannot cloak.
         SchannelNoCloaking = "hop-schannel-no-cloaking",
         /// Row 5: the onward call is unauthenticated.
@@ -34,12 +36,18 @@ vocabulary! {
         KerberosUnavailable = "hop-kerberos-unavailable",
         /// Row 7: a Protected User over NTLM.
         ProtectedUserNtlm = "hop-protected-user-ntlm",
+        /// Row 7a: selective authentication refuses the client on the target.
+        SelectiveAuthDenied = "hop-selective-auth-denied",
         /// Row 8 (allowed): the client's own logon session makes the call.
         UsesClientLogonSession = "hop-uses-client-logon-session",
         /// Row 9 (allowed): the client's forwarded TGT.
         ForwardedTgt = "hop-forwarded-tgt",
         /// Row 10: a delegated Kerberos identity cannot go on over NTLM.
         NtlmCannotDelegate = "hop-ntlm-cannot-delegate",
+        /// Row 10a: classic KCD does not cross a domain boundary.
+        KcdCrossDomain = "hop-kcd-cross-domain",
+        /// Row 10b: S4U2proxy cannot bring a user back from outside the caller's forest.
+        S4uUserOutsideCallerForest = "hop-s4u-user-outside-caller-forest",
         /// Row 11 (allowed): the target is in `allowed_targets`.
         ConstrainedTargetAllowed = "hop-constrained-target-allowed",
         /// Row 12: the target is not in `allowed_targets`.
@@ -76,10 +84,53 @@ impl HopReason {
         }
     }
 
-    /// The row of the spec §6 table that decided.
+    /// The row of the spec §6 table that decided (`"3"`, `"3a"`, …).
     #[must_use]
-    pub const fn row(self) -> u8 {
-        self as u8 + 1
+    pub const fn row(self) -> &'static str {
+        use HopReason::*;
+        match self {
+            ChainBroken => "1",
+            NoImpersonation => "2",
+            NoCredentials => "3",
+            TgtNotForwardedAcrossForest => "3a",
+            SchannelNoCloaking => "4",
+            Unauthenticated => "5",
+            KerberosUnavailable => "6",
+            ProtectedUserNtlm => "7",
+            SelectiveAuthDenied => "7a",
+            UsesClientLogonSession => "8",
+            ForwardedTgt => "9",
+            NtlmCannotDelegate => "10",
+            KcdCrossDomain => "10a",
+            S4uUserOutsideCallerForest => "10b",
+            ConstrainedTargetAllowed => "11",
+            TargetNotAllowed => "12",
+        }
+    }
+
+    /// The code's stable index in binary encodings (policy ABI v2): revision 2's twelve rows
+    /// in table order, then the codes added later.
+    #[must_use]
+    pub const fn wire_index(self) -> u8 {
+        use HopReason::*;
+        match self {
+            ChainBroken => 0,
+            NoImpersonation => 1,
+            NoCredentials => 2,
+            SchannelNoCloaking => 3,
+            Unauthenticated => 4,
+            KerberosUnavailable => 5,
+            ProtectedUserNtlm => 6,
+            UsesClientLogonSession => 7,
+            ForwardedTgt => 8,
+            NtlmCannotDelegate => 9,
+            ConstrainedTargetAllowed => 10,
+            TargetNotAllowed => 11,
+            TgtNotForwardedAcrossForest => 12,
+            SelectiveAuthDenied => 13,
+            KcdCrossDomain => 14,
+            S4uUserOutsideCallerForest => 15,
+        }
     }
 
     /// The row's condition and consequence, in the spec's words.
@@ -90,13 +141,17 @@ impl HopReason {
             ChainBroken => "An earlier hop was denied: the chain is broken and nothing beyond it arrives as the client.",
             NoImpersonation => "The server holds no impersonation token (effective level anonymous or identification): it cannot act as the client at all.",
             NoCredentials => "The server's token is a network-logon token without network credentials (impersonation level, or one hop already used): the onward call arrives as ANONYMOUS LOGON — the classic double hop.",
+            TgtNotForwardedAcrossForest => "The calling machine is in another forest than the client and the trust it crossed has no TGT delegation (or is quarantined): its ticket came without OK-AS-DELEGATE, so it holds no TGT to forward.",
             SchannelNoCloaking => "Schannel supports no delegation and no cloaking: the onward call cannot carry the client.",
             Unauthenticated => "The onward call is unauthenticated (auth none off a named pipe): no identity travels.",
             KerberosUnavailable => "The hop asks explicitly for Kerberos but the machines are not domain-joined: no ticket can be had.",
             ProtectedUserNtlm => "Protected Users cannot authenticate with NTLM, so an NTLM hop cannot carry the client.",
+            SelectiveAuthDenied => "The target is across a trust with selective authentication and the client lacks Allowed-to-Authenticate on it: the KDC or DC refuses the client.",
             UsesClientLogonSession => "The server runs on the client's computer and uses the client's own logon session, which has network credentials: one remote call as the client.",
             ForwardedTgt => "The server holds the client's forwarded TGT (unconstrained delegation) and gets a Kerberos ticket for the target as the client.",
             NtlmCannotDelegate => "A delegated (TGT or S4U) identity exists only as Kerberos tickets; an NTLM leg cannot carry it.",
+            KcdCrossDomain => "Classic constrained delegation works only inside one domain: the KDC checks msDS-AllowedToDelegateTo only when it serves both services' realm; across a domain boundary only resource-based delegation is evaluated.",
+            S4uUserOutsideCallerForest => "The calling machine is already outside the client's forest: the next forest filters the PAC as coming from the caller's forest and refuses a user of another forest — a round trip back fails by design.",
             ConstrainedTargetAllowed => "Constrained or resource-based delegation: the target SPN is in allowed_targets, so S4U2proxy yields a ticket for it.",
             TargetNotAllowed => "Constrained or resource-based delegation: the target SPN is not in allowed_targets, so the KDC refuses S4U2proxy.",
         }
@@ -115,6 +170,10 @@ impl HopReason {
             UsesClientLogonSession => "S1, S5, S7",
             ForwardedTgt | NtlmCannotDelegate => "S19",
             ConstrainedTargetAllowed | TargetNotAllowed => "S20",
+            TgtNotForwardedAcrossForest => "S36, S37",
+            SelectiveAuthDenied => "S36, S39",
+            KcdCrossDomain => "S20, S21, S40",
+            S4uUserOutsideCallerForest => "S41, S42",
         }
     }
 }

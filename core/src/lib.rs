@@ -43,6 +43,7 @@ mod hop;
 pub mod invariants;
 mod level;
 mod packed;
+mod realm;
 mod reason;
 mod request;
 mod rules;
@@ -64,10 +65,11 @@ pub use model::{ChoiceSet, DefaultInfo, FieldInfo, RecordInfo, Shape};
 pub use packed::DecisionTable;
 pub use packed::{
     decide_packed, decide_raw, PackedDecision, PackedRequest, RawDecision, DENSE_SIZE, DOMAIN_SIZE,
-    REQUEST_BITS,
+    REQUEST_BITS, TABLE_BITS,
 };
+pub use realm::Realm;
 pub use reason::{Reason, ReasonKind, Reasons};
-pub use request::{Delegation, Hop, Request, PACKED_TARGETS};
+pub use request::{Delegation, ForestTrust, Hop, Request, PACKED_TARGETS};
 pub use rules::{evaluate_call, resolve_auth, CallOutcome};
 #[cfg(feature = "alloc")]
 pub use storage::Owned;
@@ -99,8 +101,7 @@ fn decide_valid<S: Storage>(request: &Request<S>) -> Decision<'_> {
     chain::evaluate_hops(
         outcome.level == Level::Delegation || outcome.server_side_delegation,
         initial,
-        &request.delegation,
-        request.hops(),
+        request,
         |hop, reason| {
             // `validate` bounded the hop count by MAX_HOPS, so every push fits.
             let pushed = decision.push_hop(HopOutcome {

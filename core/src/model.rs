@@ -73,6 +73,9 @@ pub struct FieldInfo {
     pub default: DefaultInfo,
     /// Its first bit in a packed request, if it is part of the packed (hop-free) domain.
     pub packed_at: Option<u32>,
+    /// The group of fields it belongs to, if any (a page may show a group only when used;
+    /// see the catalog's `groups`).
+    pub group: Option<&'static str>,
     /// The default as JSON (fixed defaults only).
     #[cfg(feature = "alloc")]
     pub default_json: Option<fn() -> crate::json::Value>,
@@ -227,7 +230,7 @@ impl Unpack for bool {
 /// ```text
 /// /// Label (first line), then what it means.
 /// name: Type = value(expr) | derived("rule in words", expr) | required(ErrorCode, blank)
-///     [, packed BIT] [, then |path| check-expression];
+///     [, packed BIT] [, group "name"] [, then |path| check-expression];
 /// ```
 ///
 /// `derived` and `then` expressions may use the fields read before them (by name). The
@@ -258,6 +261,7 @@ macro_rules! record {
             $(#[doc = $fdoc:literal])*
             $field:ident : $ty:ty = $dkind:ident ( $($darg:tt)* )
                 $(, packed $pos:literal)?
+                $(, group $group:literal)?
                 $(, then |$p:ident| $check:expr)?
             ;
         )+
@@ -277,6 +281,7 @@ macro_rules! record {
                     shape: <$ty as $crate::model::Field>::SHAPE,
                     default: $crate::model::record!(@info $dkind($($darg)*)),
                     packed_at: $crate::model::record!(@pos $($pos)?),
+                    group: $crate::model::record!(@group $($group)?),
                     #[cfg(feature = "alloc")]
                     default_json: $crate::model::record!(@json $ty; $dkind($($darg)*)),
                 }
@@ -397,6 +402,8 @@ macro_rules! record {
 
     (@pos $pos:literal) => { Some($pos) };
     (@pos) => { None };
+    (@group $group:literal) => { Some($group) };
+    (@group) => { None };
 }
 
 pub(crate) use record;

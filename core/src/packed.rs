@@ -19,6 +19,8 @@
 //! | 17 | `delegation.domain_joined` | |
 //! | 18 | `delegation.protocol_transition` | |
 //! | 19 | `delegation.client_credential_guard` | |
+//! | 20–21 | `server_realm` (revision 3) | 0 same-domain, 1 same-forest, 2 other-forest |
+//! | 22–26 | `forest_trust`: `tgt_delegation`, `quarantined`, `selective_auth`, `allowed_to_authenticate`, `two_way` | all zero unless `server_realm` is other-forest |
 //!
 //! Decision (non-negative): bits 0–1 effective level (`SECURITY_IMPERSONATION_LEVEL`),
 //! bits 2–3 reach (0 none, 1 local, 2 network, 3 multi-hop), bits 4 and up the reasons
@@ -34,17 +36,63 @@ use crate::reason::{Reason, Reasons};
 use crate::request::{check_ncalrpc_server, Request};
 use crate::rules::evaluate_call;
 use crate::storage::{Borrowed, Storage};
-use crate::RecordInfo;
+use crate::{ForestTrust, Realm, RecordInfo};
+
+const REQUEST: &RecordInfo = &Request::<Borrowed<'static>>::INFO;
 
 /// Number of bits a packed request uses (from the field table's packed positions).
-pub const REQUEST_BITS: u32 = layout_end(&Request::<Borrowed<'static>>::INFO, 0);
+pub const REQUEST_BITS: u32 = layout_end(REQUEST, 0);
+
+/// The first bit of `server_realm`; the revision-2.1 fields all lie below it.
+const REALM_AT: u32 = packed_at(REQUEST, "server_realm");
+/// The first bit of the `forest_trust` fields (contiguous above `server_realm`).
+const TRUST_AT: u32 = REALM_AT + 2;
+/// The bits of `forest_trust`: zero unless `server_realm` is `other-forest` (spec §2: the trust
+/// is read only then), so every decision has one packed request.
+const TRUST_MASK: u32 = ((1 << (REQUEST_BITS - TRUST_AT)) - 1) << TRUST_AT;
+const OTHER_FOREST: u32 = Realm::OtherForest as u32;
+
+/// The bits below `server_realm`: a request with only these set is a revision-2.1 request in
+/// one domain — the common case, and what [`DecisionTable`] and [`PackedRequest::dense_index`]
+/// cover.
+pub const TABLE_BITS: u32 = REALM_AT;
+
 /// How many valid packed requests exist (the size of the exhaustive domain): every
 /// combination of the packed fields' values, less the `ncalrpc` + `remote` ones (§4 check 12:
-/// one of the ten transport × server pairs).
-pub const DOMAIN_SIZE: usize = combinations(&Request::<Borrowed<'static>>::INFO) / 10 * 9;
+/// one of the ten transport × server pairs), with `forest_trust` varying only for
+/// `other-forest` (2 + 32 realm contexts instead of 3 × 32).
+pub const DOMAIN_SIZE: usize = combinations(REQUEST) / 10 * 9 / REALM_CONTEXTS_ALL * REALM_CONTEXTS;
+const TRUST_VALUES: usize = 1 << (REQUEST_BITS - TRUST_AT);
+const REALM_CONTEXTS_ALL: usize = Realm::ALL.len() * TRUST_VALUES;
+const REALM_CONTEXTS: usize = Realm::ALL.len() - 1 + TRUST_VALUES;
 /// The range of [`PackedRequest::dense_index`]: level, transport, server and auth in mixed
-/// radix (250 values), times every value of the bits above them.
-pub const DENSE_SIZE: usize = 250 << (REQUEST_BITS - 10);
+/// radix (250 values), times every value of the bits above them up to [`TABLE_BITS`].
+pub const DENSE_SIZE: usize = 250 << (TABLE_BITS - 10);
+
+/// The packed position of the top-level field `name` (a compile-time error if it has none).
+// Used in const items only: its panics are build errors, never runtime ones.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+const fn packed_at(record: &RecordInfo, name: &str) -> u32 {
+    let mut i = 0;
+    while i < record.fields.len() {
+        let field = &record.fields[i];
+        let (a, b) = (field.name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                match field.packed_at {
+                    Some(at) => return at,
+                    None => panic!("the field has no packed position"),
+                }
+            }
+        }
+        i += 1;
+    }
+    panic!("no such field")
+}
 
 /// How many values the packed fields of `record` (and its nested records) can take together.
 #[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
@@ -127,7 +175,11 @@ impl PackedRequest {
     pub fn pack<S: Storage>(request: &Request<S>) -> PackedRequest {
         let mut bits = 0;
         request.pack_bits(&mut bits);
-        PackedRequest(bits as u32)
+        let mut bits = bits as u32;
+        if request.server_realm != Realm::OtherForest {
+            bits &= !TRUST_MASK;
+        }
+        PackedRequest(bits)
     }
 
     /// From the ABI integer; bits above [`REQUEST_BITS`] (or a negative value) are an
@@ -141,7 +193,7 @@ impl PackedRequest {
                 RequestError::new(
                     ErrorCode::InvalidRequest,
                     FieldPath::REQUEST,
-                    "a packed request in 0..2^20 (policy ABI v1)",
+                    "a packed request in 0..2^27",
                 )
                 .found(raw)
             })
@@ -162,15 +214,18 @@ impl PackedRequest {
         let transport_ok = (raw >> 3) & 0x7 < 5;
         let auth_ok = (raw >> 7) & 0x7 < 5;
         let ncalrpc_remote = (raw >> 3) & 0x7 == 0 && raw & (1 << 6) != 0;
-        level_ok & transport_ok & auth_ok & !ncalrpc_remote
+        let realm = (raw >> REALM_AT) & 0x3;
+        let trust_ok = realm == OTHER_FOREST || raw & TRUST_MASK == 0;
+        level_ok & transport_ok & auth_ok & !ncalrpc_remote & (realm < 3) & trust_ok
     }
 
-    /// A dense index in `0..DENSE_SIZE` for every request whose enumerated fields are in range
-    /// (`ncalrpc` + remote included): level, transport, server and auth in mixed radix, then the
-    /// ten flag bits. Lets a table of the whole domain take 1 MB instead of 4 MB.
+    /// A dense index in `0..DENSE_SIZE` for every request below [`TABLE_BITS`] whose
+    /// enumerated fields are in range (`ncalrpc` + remote included): level, transport, server
+    /// and auth in mixed radix, then the ten flag bits. Lets a table of the one-domain
+    /// requests take 1 MB instead of 4 MB; requests across domains are computed.
     #[must_use]
     pub const fn dense_index(raw: i64) -> Option<usize> {
-        if raw < 0 || raw >> REQUEST_BITS != 0 {
+        if raw < 0 || raw >> TABLE_BITS != 0 {
             return None;
         }
         let raw = raw as usize;
@@ -186,16 +241,51 @@ impl PackedRequest {
     /// non-empty `allowed_targets` decodes to [`PACKED_TARGETS`](crate::PACKED_TARGETS).
     pub fn unpack(self) -> Result<Request, RequestError> {
         let request = Request::unpack_from(u64::from(self.0), None, FieldPath::REQUEST)?;
+        if request.server_realm != Realm::OtherForest
+            && request.forest_trust != ForestTrust::blank()
+        {
+            return Err(RequestError::new(
+                ErrorCode::InvalidRequest,
+                FieldPath::field("forest_trust"),
+                "no forest_trust bits unless server_realm is other-forest",
+            )
+            .found(self.0));
+        }
         check_ncalrpc_server(request.transport, request.server)?;
         Ok(request)
     }
 
     /// Every valid packed request, in increasing order: the whole domain
-    /// ([`DOMAIN_SIZE`] values), enumerated, not sampled.
+    /// ([`DOMAIN_SIZE`] values), enumerated, not sampled. The one-domain requests (below
+    /// [`TABLE_BITS`]) come first.
     pub fn all() -> impl Iterator<Item = PackedRequest> {
-        (0..1u32 << REQUEST_BITS)
-            .map(PackedRequest)
-            .filter(|p| p.unpack().is_ok())
+        let contexts = (0..1u32 << (REQUEST_BITS - REALM_AT))
+            .map(|hi| hi << REALM_AT)
+            .filter(|hi| PackedRequest(*hi).is_valid());
+        contexts.flat_map(|hi| {
+            (0..1u32 << REALM_AT)
+                .map(move |lo| PackedRequest(hi | lo))
+                .filter(|p| p.is_valid())
+        })
+    }
+
+    /// The one-domain requests of [`all`](Self::all) (the revision-2.1 domain, 230,400).
+    pub fn one_domain() -> impl Iterator<Item = PackedRequest> {
+        Self::all().take_while(|p| p.0 >> TABLE_BITS == 0)
+    }
+
+    /// One request per decision class of the packed domain: every one-domain request in
+    /// every realm, and for `other-forest` with each of the eight forest trusts §5 tells apart
+    /// (it reads a trust only as "selective authentication refuses the client", "TGT
+    /// delegation passes" and "two-way": [`ForestTrust::representative`]). Every request of
+    /// [`all`](Self::all) decides exactly like its class's representative — checked
+    /// exhaustively in `core/tests/properties.rs` — so these 2,304,000 stand for the 7.8 million
+    /// where the whole domain is too large to enumerate (the browser's check).
+    pub fn representatives() -> impl Iterator<Item = PackedRequest> {
+        Self::all().filter(|p| match p.unpack() {
+            Ok(r) => r.forest_trust == r.forest_trust.representative(),
+            Err(_) => false,
+        })
     }
 }
 
@@ -280,7 +370,8 @@ pub fn decide_packed(request: PackedRequest) -> Result<PackedDecision, RequestEr
     ))
 }
 
-/// Every decision of the packed domain, precomputed (feature `alloc`): one 4 MiB table
+/// Every decision of the one-domain requests (below [`TABLE_BITS`]), precomputed (feature
+/// `alloc`); requests across domains are computed. One 4 MiB table
 /// indexed by the packed request, so the hot path is a bounds check and a load — no
 /// branches on the request's fields. Built in a few tens of milliseconds; share one.
 ///
@@ -304,7 +395,7 @@ impl DecisionTable {
     /// Computes every entry with [`decide_raw`].
     #[must_use]
     pub fn new() -> DecisionTable {
-        let entries = (0..1i64 << REQUEST_BITS)
+        let entries = (0..1i64 << TABLE_BITS)
             .map(|raw| i32::try_from(decide_raw(raw)).unwrap_or(i32::MIN))
             .collect();
         DecisionTable { entries }

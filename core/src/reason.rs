@@ -20,6 +20,8 @@ vocabulary! {
         KerberosUnavailable = "kerberos-unavailable",
         /// Step 5: a Protected User over remote NTLM.
         ProtectedUserNtlmRejected = "protected-user-ntlm-rejected",
+        /// Step 5a: selective authentication without Allowed-to-Authenticate.
+        SelectiveAuthDenied = "selective-auth-denied",
         /// Step 6: anonymous is promoted off `ncalrpc`.
         AnonymousPromotedToIdentification = "anonymous-promoted-to-identification",
         /// Step 7: Schannel forces impersonate.
@@ -38,6 +40,10 @@ vocabulary! {
         NotDomainJoined = "not-domain-joined",
         /// Step 8 D7: Credential Guard on the client blocks unconstrained delegation.
         ClientCredentialGuard = "client-credential-guard",
+        /// Step 8 D8: the forest trust passes no OK-AS-DELEGATE, so no TGT is forwarded.
+        CrossForestTgtDelegationDisabled = "cross-forest-tgt-delegation-disabled",
+        /// Step 8 D9 / 9a: protocol transition for a client of another forest without a trust back.
+        S4u2selfNoReferralPath = "s4u2self-no-referral-path",
         /// Step 8: an NTLM client was delegated via S4U2self/S4U2proxy.
         ProtocolTransitionUsed = "protocol-transition-used",
         /// Step 9: no SeImpersonatePrivilege, so Identify only.
@@ -76,6 +82,7 @@ impl Reason {
             SmbSessionAuthenticatesPipe | NegotiateFellBackToNtlm => "3",
             UnauthenticatedCall | KerberosUnavailable => "4",
             ProtectedUserNtlmRejected => "5",
+            SelectiveAuthDenied => "5a",
             AnonymousPromotedToIdentification => "6",
             SchannelImpersonateOnly => "7",
             NtlmCannotDelegateRemotely => "8/D1, 9a",
@@ -85,6 +92,8 @@ impl Reason {
             NoAllowedDelegationTargets => "8/D5, 9a",
             NotDomainJoined => "8/D6, 9a",
             ClientCredentialGuard => "8/D7",
+            CrossForestTgtDelegationDisabled => "8/D8",
+            S4u2selfNoReferralPath => "8/D9, 9a",
             ProtocolTransitionUsed => "8, 9a",
             ServerCannotImpersonate => "9",
             ServerSideConstrainedDelegation => "9a",
@@ -103,6 +112,7 @@ impl Reason {
             | ClientProtectedUser
             | NoAllowedDelegationTargets
             | NotDomainJoined
+            | S4u2selfNoReferralPath
             | ProtocolTransitionUsed
                 if !delegation_requested =>
             {
@@ -113,6 +123,7 @@ impl Reason {
             ClientProtectedUser => "8/D3",
             NoAllowedDelegationTargets => "8/D5",
             NotDomainJoined => "8/D6",
+            S4u2selfNoReferralPath => "8/D9",
             ProtocolTransitionUsed => "8",
             other => other.step(),
         }
@@ -146,6 +157,7 @@ impl Reason {
             UnauthenticatedCall => "No RPC authentication over ncacn_ip_tcp, ncacn_http or ncadg_ip_udp: there is no security context, so nothing to impersonate; the server sees an anonymous caller.",
             KerberosUnavailable => "Explicit Kerberos, but the client cannot obtain a ticket: the call does not fall back to NTLM and the server gets nothing usable (MODEL DECISION: fail closed).",
             ProtectedUserNtlmRejected => "Members of Protected Users cannot authenticate with NTLM; a remote NTLM call yields nothing usable (MODEL DECISION: modelled as anonymous).",
+            SelectiveAuthDenied => "Across a trust with selective authentication the KDC (Kerberos) and the DC (NTLM) refuse a user without the Allowed-to-Authenticate right on the server's account: the server gets nothing usable.",
             AnonymousPromotedToIdentification => "Anonymous is supported only over the local IPC transport (ncalrpc); all other transports silently promote it to identify.",
             SchannelImpersonateOnly => "TLS supports only the impersonate level and COM forces it regardless of the requested level; Schannel supports no delegation and no cloaking.",
             NtlmCannotDelegateRemotely => "NTLM supports delegate level only cross-thread/cross-process locally; only Kerberos delegates across computers, unless the server uses protocol transition (KCD with TrustedToAuthForDelegation, or RBCD).",
@@ -155,6 +167,8 @@ impl Reason {
             NoAllowedDelegationTargets => "Constrained or resource-based delegation with an empty target list: the KDC refuses every S4U2proxy request.",
             NotDomainJoined => "Delegation needs Kerberos, and Kerberos needs every computer in a domain reaching its KDC.",
             ClientCredentialGuard => "Credential Guard on the client blocks Kerberos unconstrained (TGT-forwarding) delegation; constrained and resource-based delegation still work.",
+            CrossForestTgtDelegationDisabled => "The client's KDC sets OK-AS-DELEGATE on a referral only within the forest or over a trust with TGT delegation enabled and not quarantined, so the client forwards no TGT to a server in another forest; forest trusts have TGT delegation off by default since the 2019 updates.",
+            S4u2selfNoReferralPath => "Protocol transition (S4U2self) for a user of another forest follows referrals back to the user's realm; without a trust from the client's forest back to the server's there is no referral path (MODEL DECISION, derived, fail closed).",
             ProtocolTransitionUsed => "The NTLM-authenticated client was delegated through S4U2self + S4U2proxy (protocol transition).",
             ServerCannotImpersonate => "Without SeImpersonatePrivilege (and a different identity) impersonation succeeds at Identify level only.",
             ServerSideConstrainedDelegation => "The server holds an impersonation-level token and is configured for constrained (KCD) or resource-based (RBCD) delegation: the client does not request delegation, the service performs it at its own discretion (S4U2proxy), so the server reaches its allowed targets as the client, hop after hop. The effective level stays impersonation — what grows is where the server may act.",
@@ -173,6 +187,7 @@ impl Reason {
             UnauthenticatedCall => "S15, S18",
             KerberosUnavailable => "MODEL DECISION",
             ProtectedUserNtlmRejected => "S22",
+            SelectiveAuthDenied => "S36, S39",
             AnonymousPromotedToIdentification => "S1",
             SchannelImpersonateOnly => "S2, S10",
             NtlmCannotDelegateRemotely => "S1, S5, S8, S20",
@@ -182,6 +197,8 @@ impl Reason {
             NoAllowedDelegationTargets => "S20",
             NotDomainJoined => "S1, S9",
             ClientCredentialGuard => "S27, S28",
+            CrossForestTgtDelegationDisabled => "S36, S37",
+            S4u2selfNoReferralPath => "S20 (derived)",
             ProtocolTransitionUsed => "S20, S21",
             ServerCannotImpersonate => "S15, S16",
             ServerSideConstrainedDelegation => "S33, S29, S30, S34",
@@ -216,6 +233,9 @@ impl Reason {
             ServerCannotImpersonate => 16,
             LocalServerOneNetworkHop => 17,
             ServerSideConstrainedDelegation => 18,
+            SelectiveAuthDenied => 19,
+            CrossForestTgtDelegationDisabled => 20,
+            S4u2selfNoReferralPath => 21,
         }
     }
 

@@ -9,6 +9,7 @@ use crate::error::{ErrorCode, FieldPath, RequestError};
 use crate::hop::MAX_HOPS;
 use crate::level::RequestedLevel;
 use crate::model::{choice_field, record, Field, Shape, Unpack};
+use crate::realm::Realm;
 use crate::storage::{Borrowed, Storage};
 use crate::transport::{ServerLocation, Transport};
 
@@ -18,6 +19,7 @@ choice_field! {
     ServerLocation => UnknownServer,
     AuthService => UnknownAuth,
     ServerTrust => UnknownServerTrust,
+    Realm => UnknownRealm,
 }
 
 record! {
@@ -64,6 +66,38 @@ record! {
         /// Hop 1 is server → next machine, hop 2 that machine → the next, and so on.
         hops: S::Hops = value(S::Hops::default()),
             then |_path| check_ncalrpc_server(transport, server);
+        /// Server's domain
+        /// Where the server's service account lives relative to the client's account.
+        server_realm: Realm = value(Realm::SameDomain), packed 20, group "realms";
+        /// Forest trust to the server's forest
+        /// The trust between the client's forest and the server's; read only when the server is
+        /// in another forest.
+        forest_trust: ForestTrust = value(ForestTrust::blank()), group "realms";
+    }
+}
+
+record! {
+    /// The forest trust an identity crosses: its attributes and the client's rights on it.
+    ///
+    /// Import from the trusted-domain object's `trustAttributes` (spec revision 3, §2).
+    pub struct ForestTrust {
+        /// TGT delegation enabled on the trust
+        /// CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION set and NO_TGT_DELEGATION clear on the
+        /// client forest's trusted-domain object (off by default since 2019).
+        tgt_delegation: bool = value(false), packed 22;
+        /// Trust is quarantined (SID filtering)
+        /// QUARANTINED_DOMAIN on that trust.
+        quarantined: bool = value(false), packed 23;
+        /// Selective authentication
+        /// CROSS_ORGANIZATION on the resource side's trust.
+        selective_auth: bool = value(false), packed 24;
+        /// Client holds Allowed-to-Authenticate
+        /// On the account the DC checks for this leg; read only with selective authentication.
+        allowed_to_authenticate: bool = value(false), packed 25;
+        /// Two-way trust
+        /// The client's forest also trusts the other forest, so referrals lead back (needed by
+        /// protocol transition for a client of another forest).
+        two_way: bool = value(false), packed 26;
     }
 }
 
@@ -119,6 +153,39 @@ record! {
         /// The transport of this leg (never the local-only ncalrpc).
         transport: Transport = value(Transport::NcacnIpTcp),
             then |path| check_hop_transport(transport, path);
+        /// Target's domain
+        /// Where the target's service account lives relative to the calling machine's account.
+        realm: Realm = value(Realm::SameDomain), group "realms";
+        /// Forest trust to the target's forest
+        /// The trust between the client's forest and the target's; read only when the target
+        /// is in another forest.
+        forest_trust: ForestTrust = value(ForestTrust::blank()), group "realms";
+    }
+}
+
+impl ForestTrust {
+    /// The features of a trust the decision reads (spec §5 step 5a, D8, D9; §6 rows 3a,
+    /// 7a): the client is refused (selective authentication without the right), a TGT passes
+    /// (TGT delegation enabled and not quarantined), the trust is two-way.
+    #[must_use]
+    pub fn features(&self) -> (bool, bool, bool) {
+        (
+            self.selective_auth && !self.allowed_to_authenticate,
+            self.tgt_delegation && !self.quarantined,
+            self.two_way,
+        )
+    }
+
+    /// The one trust that stands for every trust with the same [`features`](Self::features).
+    #[must_use]
+    pub fn representative(&self) -> ForestTrust {
+        let (refused, forwards, two_way) = self.features();
+        ForestTrust {
+            selective_auth: refused,
+            tgt_delegation: forwards,
+            two_way,
+            ..ForestTrust::blank()
+        }
     }
 }
 

@@ -12,7 +12,7 @@ fn run(request_text: &str) -> Value {
 #[test]
 fn worked_examples_match_the_spec() {
     let cases: Vec<Value> = serde_json::from_str(include_str!("worked_examples.json")).unwrap();
-    assert_eq!(cases.len(), 45, "the spec has W1..W45 (revision 2.1)");
+    assert_eq!(cases.len(), 71, "the spec has W1..W71 (revision 3)");
     for case in &cases {
         let id = case["id"].as_str().unwrap();
         let got = run(&case["request"].to_string());
@@ -63,6 +63,21 @@ fn error_messages_name_the_field_and_the_accepted_values() {
     let message = got["error"]["message"].as_str().unwrap();
     assert!(
         message.starts_with("delegation.allowed_targets[1]:"),
+        "{message}"
+    );
+
+    let got = run(
+        r#"{"level":"impersonation","hops":[{"target":"a","forest_trust":{"selective_auth":1}}]}"#,
+    );
+    let message = got["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("hops[0].forest_trust.selective_auth: wrong JSON type"),
+        "{message}"
+    );
+    let got = run(r#"{"level":"impersonation","server_realm":"child"}"#);
+    let message = got["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("same-domain, same-forest, other-forest"),
         "{message}"
     );
 

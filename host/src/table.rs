@@ -1,4 +1,5 @@
-//! `onbehalf table`: the decision for every request of the packed domain. The columns are
+//! `onbehalf table`: the decision for every hop-free request in one domain (or, with
+//! `--realm-classes`, for one request per decision class in every realm). The columns are
 //! the packed fields of the core's field table, in table order (a list's column says
 //! whether it is non-empty).
 
@@ -14,6 +15,8 @@ pub enum Format {
     Csv,
     /// A Markdown table.
     Markdown,
+    /// Two integers a line: the packed request and the packed decision (policy ABI layouts).
+    Packed,
 }
 
 /// A cell: names as they are, booleans as `true`/`false`.
@@ -24,11 +27,23 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// Writes the whole table.
-pub fn write_table(out: &mut impl Write, format: Format) -> io::Result<()> {
+/// Writes the table of the one-domain requests, or of every decision class.
+pub fn write_table(out: &mut impl Write, format: Format, realm_classes: bool) -> io::Result<()> {
+    let requests: Box<dyn Iterator<Item = PackedRequest>> = if realm_classes {
+        Box::new(PackedRequest::representatives())
+    } else {
+        Box::new(PackedRequest::one_domain())
+    };
     let (start, sep, end) = match format {
         Format::Csv => ("", ",", ""),
         Format::Markdown => ("| ", " | ", " |"),
+        Format::Packed => {
+            for packed in requests {
+                let decision = decide_packed(packed).map_err(io::Error::other)?;
+                writeln!(out, "{} {}", packed.raw(), decision.raw())?;
+            }
+            return Ok(());
+        }
     };
     let mut header = vec!["packed"];
     header.extend(
@@ -41,7 +56,7 @@ pub fn write_table(out: &mut impl Write, format: Format) -> io::Result<()> {
     if format == Format::Markdown {
         writeln!(out, "|{}", "---|".repeat(header.len()))?;
     }
-    for packed in PackedRequest::all() {
+    for packed in requests {
         let request = packed.unpack().map_err(io::Error::other)?;
         let decision = decide_packed(packed).map_err(io::Error::other)?.unpack();
         let mut row = vec![packed.raw().to_string()];

@@ -138,10 +138,11 @@ fn explain_reports_bad_input_on_stderr_with_exit_2() {
 }
 
 #[test]
-fn table_covers_the_packed_domain() {
+fn table_covers_the_one_domain_requests() {
     let (code, stdout, _) = onbehalf(&["table"], b"");
     assert_eq!(code, 0);
-    assert_eq!(stdout.lines().count(), 1 + onbehalf_core::DOMAIN_SIZE);
+    let one_domain = onbehalf_core::PackedRequest::one_domain().count();
+    assert_eq!(stdout.lines().count(), 1 + one_domain);
     assert!(stdout
         .lines()
         .any(|l| l.ends_with(",delegation,multi-hop,protocol-transition-used")));

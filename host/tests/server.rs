@@ -129,7 +129,7 @@ fn explain_gives_the_policy_decision_and_the_reference_trace() {
         "ntlm-cannot-delegate-remotely"
     );
     assert_eq!(v["reference"]["steps"][1]["step"], "8/D1");
-    assert_eq!(v["reference"]["hops"][0]["row"], 3);
+    assert_eq!(v["reference"]["hops"][0]["row"], "3");
     assert_eq!(v["policy"]["source"], "embedded default");
 }
 

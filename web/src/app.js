@@ -4,7 +4,7 @@
 // from the core's catalog and shows the canonical request the core returns; every decision
 // comes from the Rust core compiled to wasm (pkg/); nothing is decided in JavaScript.
 import init, { explain, explainJson, decide, catalog } from "./pkg/onbehalf_wasm.js";
-import { buildForm, showCanonical, el, idOf } from "./form.js";
+import { buildForm, showCanonical, el, idOf, groupSwitches, usesGroup } from "./form.js";
 import { renderer } from "./verdict.js";
 import { PRESETS } from "./presets.js";
 
@@ -18,6 +18,27 @@ const clone = (x) => JSON.parse(JSON.stringify(x));
  *  that is not a request object (then `text` is shown as the error). */
 let partial = {};
 let lastCanonical = null;
+
+/** A record with every field at its catalog default (required text fields empty). */
+function blank(record) {
+  return Object.fromEntries(record.fields.map((f) => [f.name,
+    f.kind === "record" ? blank(f.record) : "value" in f.default ? clone(f.default.value) : f.kind === "record-list" ? [] : ""]));
+}
+
+/** `written` laid over `base` (a canonical record), field by field: what the controls show for
+ *  a request the core refused. Values of the wrong shape are left to the base. */
+function overlay(record, base, written) {
+  const out = clone(base ?? blank(record));
+  if (!written || typeof written !== "object" || Array.isArray(written)) return out;
+  for (const f of record.fields) {
+    if (!(f.name in written)) continue;
+    const w = written[f.name];
+    if (f.kind === "record") out[f.name] = overlay(f.record, out[f.name], w);
+    else if (f.kind === "record-list") out[f.name] = Array.isArray(w) ? w.map((item, i) => overlay(f.record, out[f.name][i], item)) : out[f.name];
+    else if (f.kind === "bool" ? typeof w === "boolean" : f.kind === "text-list" ? Array.isArray(w) : typeof w === "string") out[f.name] = w;
+  }
+  return out;
+}
 
 function getAt(obj, path) {
   return path.reduce((o, k) => (o == null ? undefined : o[k]), obj);
@@ -60,6 +81,22 @@ const handlers = {
 
 buildForm($("fields"), CAT.request, handlers);
 
+// A group of fields (domains and forests) shows when switched on, or once the request uses it
+// (and then stays, so fields do not vanish while someone edits them).
+const shownGroups = new Set();
+function showGroups(canonical) {
+  for (const name of Object.keys(CAT.groups)) {
+    if (canonical && usesGroup(CAT.request, canonical, name)) shownGroups.add(name);
+    const on = shownGroups.has(name);
+    document.body.toggleAttribute(`data-show-${name}`, on);
+    $(`show-${name}`).checked = on;
+  }
+}
+$("fields").before(...groupSwitches(CAT.groups, (name, on) => {
+  if (on) shownGroups.add(name); else shownGroups.delete(name);
+  showGroups(lastCanonical);
+}));
+
 $("presets").append(...PRESETS.map(([name, request], i) =>
   el("li", {}, el("button", { type: "button", text: name, "data-preset": String(i), onclick: () => load(clone(request)) }))));
 
@@ -75,10 +112,13 @@ function show(text) {
     explanation = text === undefined ? explain(partial) : explainJson(text);
   } catch (e) {
     view.error(e);
+    // The controls still show what was written (the last valid request, overlaid).
+    showCanonical($("fields"), CAT.request, overlay(CAT.request, lastCanonical, partial), handlers);
     return;
   }
   lastCanonical = explanation.request;
   showCanonical($("fields"), CAT.request, explanation.request, handlers);
+  showGroups(lastCanonical);
   view.verdict(explanation);
   view.matrix(partial ?? {}, explanation.request, decide, (cell) => load(cell));
 }

@@ -61,16 +61,45 @@ function leaf(field, path, onChange) {
   return el("div", { class: "field" }, el("label", { for: id, text: field.label }), control, help(field, id));
 }
 
-/** A record's fields, in table order. */
+/** A record's fields, in table order; a field of a group is shown only while its group is. */
 function fields(record, path, handlers) {
   return record.fields.map((field) => {
     const at = [...path, field.name];
+    let node;
     if (field.kind === "record") {
-      return el("fieldset", { id: idOf(at) }, el("legend", { text: field.label }),
+      node = el("fieldset", { id: idOf(at) }, el("legend", { text: field.label }),
         help(field, idOf(at)), ...fields(field.record, at, handlers));
+    } else if (field.kind === "record-list") {
+      node = recordList(field, at, handlers);
+    } else {
+      node = leaf(field, at, handlers.change);
     }
-    if (field.kind === "record-list") return recordList(field, at, handlers);
-    return leaf(field, at, handlers.change);
+    if (field.group) node.dataset.group = field.group;
+    return node;
+  });
+}
+
+/** The switches that show a group of fields (e.g. domains and forests). */
+export function groupSwitches(groups, onToggle) {
+  return Object.entries(groups).map(([name, g]) => {
+    const id = `show-${name}`;
+    const input = el("input", { type: "checkbox", id, "aria-describedby": `${id}-help`, "aria-controls": "fields" });
+    input.addEventListener("change", () => onToggle(name, input.checked));
+    return el("div", { class: "field check group-switch" }, input, el("label", { for: id, text: g.label }),
+      el("span", { class: "help", id: `${id}-help`, text: g.help }));
+  });
+}
+
+/** Whether `canonical` sets any field of `group` to something other than its default. */
+export function usesGroup(record, canonical, group) {
+  return record.fields.some((field) => {
+    const value = canonical[field.name];
+    if (field.group === group) {
+      return "value" in field.default && JSON.stringify(value) !== JSON.stringify(field.default.value);
+    }
+    if (field.kind === "record") return usesGroup(field.record, value, group);
+    if (field.kind === "record-list") return value.some((item) => usesGroup(field.record, item, group));
+    return false;
   });
 }
 

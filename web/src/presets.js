@@ -15,4 +15,12 @@ export const PRESETS = [
   ["Service without SeImpersonatePrivilege", { level: "impersonation", server_can_impersonate: false, hops: [{ target: "cifs/fs1" }] }],
   ["Unconstrained delegation, three hops", { level: "delegation", auth: "kerberos", delegation: { server_trust: "unconstrained" },
     hops: [{ target: "cifs/fs1" }, { target: "http/web2" }, { target: "MSSQLSvc/db3", auth: "ntlm" }] }],
+  ["KCD to a file server in a child domain", { level: "impersonation", auth: "kerberos",
+    delegation: { server_trust: "constrained", allowed_targets: ["cifs/fs1.eu.contoso.com"] },
+    hops: [{ target: "cifs/fs1.eu.contoso.com", realm: "same-forest" }] }],
+  ["Unconstrained delegation into a partner forest", { level: "delegation", auth: "kerberos", delegation: { server_trust: "unconstrained" },
+    hops: [{ target: "http/app.fabrikam.com", realm: "other-forest" }, { target: "cifs/fs.fabrikam.com" }] }],
+  ["RBCD across a forest trust", { level: "delegation", auth: "kerberos",
+    delegation: { server_trust: "resource_based", allowed_targets: ["cifs/fs1.fabrikam.com"] },
+    hops: [{ target: "cifs/fs1.fabrikam.com", realm: "other-forest" }] }],
 ];

@@ -13,25 +13,40 @@ export function renderer(cat) {
   const identities = byName(cat.identities);
   const hopReasons = byName(cat.hop_reasons, "code");
   const field = (name) => cat.request.fields.find((f) => f.name === name);
-  const { matrix_rows: rowsField, matrix_columns: columnsField, server_location: serverField } = cat.roles;
+  const { matrix_rows: rowsField, matrix_columns: columnsField, server_location: serverField, server_realm: realmField } = cat.roles;
   const locations = byName(field(serverField)?.values ?? []);
+  const realms = field(realmField)?.values ?? [];
+  const realmWords = byName(realms);
+  const sameRealm = field(realmField)?.default.value; // the default: the client's own domain
 
-  function machine(name, detail, cls, attrs = {}) {
-    return el("li", { class: `machine ${cls}`, ...attrs }, el("span", { class: "name", text: name }), el("span", { text: detail }));
+  function machine(name, detail, cls, attrs = {}, crossing = null) {
+    return el("li", { class: `machine ${cls}${crossing ? " boundary" : ""}`, ...attrs },
+      crossing ? el("span", { class: "crossing", text: `boundary: the client's account is in ${crossing}` }) : "",
+      el("span", { class: "name", text: name }), el("span", { text: detail }));
   }
 
-  function chain(request, decision) {
+  /** The boundary crossed on the way to a machine, when its realm relation to the client changes. */
+  const crossing = (from, to) => (to !== from ? realmWords[to]?.description : null);
+
+  function chain(explanation) {
+    const request = explanation.request;
+    const decision = explanation.decision;
     const where = locations[request[serverField]]?.description;
     const serverCls = decision.effective === "anonymous" ? "as-anonymous" : "as-client";
+    const serverRealm = request[realmField];
     const parts = [
       machine("client", "makes the call", "as-client"),
-      machine(where ? `server — ${where}` : "server", `sees the client at ${decision.effective}`, serverCls),
+      machine(where ? `server — ${where}` : "server", `sees the client at ${decision.effective}`, serverCls,
+        { "data-realm": serverRealm }, crossing(sameRealm, serverRealm)),
     ];
-    decision.hops.forEach((hop, i) => {
+    let previous = serverRealm;
+    explanation.hops.forEach((hop, i) => {
       const reached = hopReasons[hop.reason]?.reached ?? true;
       const cls = hop.allowed ? "as-client" : reached ? "as-anonymous" : "not-reached";
       const words = reached ? identities[hop.as].description : "not reached as the client (an earlier hop was denied)";
-      parts.push(machine(`hop ${i + 1}: ${hop.target}`, words, cls, { "data-hop": String(i) }));
+      parts.push(machine(`hop ${i + 1}: ${hop.target}`, words, cls, { "data-hop": String(i), "data-realm": hop.client_realm },
+        crossing(previous, hop.client_realm)));
+      previous = hop.client_realm;
     });
     if (decision.hops.length === 0) {
       parts.push(machine("(next machine)", "add a hop to see how far the identity travels", "not-reached"));
@@ -92,7 +107,7 @@ export function renderer(cat) {
     const denied = d.hops.filter((h) => !h.allowed).length;
     $("summary").textContent = `Effective level ${d.effective}, reach ${d.reach}` +
       (d.hops.length ? `; ${d.hops.length - denied} of ${d.hops.length} hops arrive as the client.` : ".");
-    chain(explanation.request, d);
+    chain(explanation);
     trace(explanation);
   }
 

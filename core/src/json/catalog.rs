@@ -78,6 +78,7 @@ fn field_value(field: &FieldInfo) -> Value {
         "packed_at".into(),
         field.packed_at.map_or(Value::Null, number),
     ));
+    entries.push(("group".into(), field.group.map_or(Value::Null, string)));
     Value::Object(entries)
 }
 
@@ -171,6 +172,7 @@ fn reasons() -> Value {
     rows(Reason::ALL, |r| {
         [
             ("code", string(r.name())),
+            ("wire_index", number(r.wire_index())),
             ("step", string(r.step())),
             ("kind", string(r.kind().name())),
             ("rule", string(r.rule())),
@@ -183,7 +185,7 @@ fn hop_reasons() -> Value {
     rows(HopReason::ALL, |r| {
         [
             ("code", string(r.name())),
-            ("row", number(r.row())),
+            ("row", string(r.row())),
             ("allowed", Value::Bool(r.allowed())),
             ("reached", Value::Bool(r.reached())),
             ("rule", string(r.rule())),
@@ -223,7 +225,21 @@ pub fn catalog() -> Value {
                 ("matrix_rows", string("level")),
                 ("matrix_columns", string("transport")),
                 ("server_location", string("server")),
+                ("server_realm", string("server_realm")),
             ]),
+        ),
+        (
+            "groups",
+            object([(
+                "realms",
+                object([
+                    ("label", string("The server or a hop is in another domain or forest")),
+                    (
+                        "help",
+                        string("Where each account lives relative to the client's, and the forest trusts crossed (spec revision 3)."),
+                    ),
+                ]),
+            )]),
         ),
         ("max_hops", number(MAX_HOPS)),
         ("domain_size", number(DOMAIN_SIZE)),

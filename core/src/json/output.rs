@@ -135,7 +135,7 @@ pub fn decide_str(text: &str) -> String {
 
 /// The explanation's JSON: `{"request": canonical request, "decision": …, "resolved_auth": A,
 /// "steps": [{"step","code","kind","rule","sources"}],
-/// "hops": [{"target","auth","row","reason","allowed","as","rule","sources"}]}`.
+/// "hops": [{"target","auth","client_realm","row","reason","allowed","as","rule","sources"}]}`.
 #[must_use]
 pub fn explanation_to_value<S: Storage>(e: &Explanation<'_, S>) -> Value {
     let steps = e.steps().map(|(reason, step)| {
@@ -151,7 +151,8 @@ pub fn explanation_to_value<S: Storage>(e: &Explanation<'_, S>) -> Value {
         object([
             ("target", string(h.outcome.target)),
             ("auth", string(h.auth.name())),
-            ("row", Value::Number(h.row().to_string())),
+            ("client_realm", string(h.client_realm.name())),
+            ("row", string(h.row())),
             ("reason", string(h.reason().name())),
             ("allowed", Value::Bool(h.outcome.allowed())),
             ("as", string(h.outcome.identity().name())),

@@ -116,7 +116,7 @@ export interface Decision { effective: Level; reach: Reach; reasons: ReasonCode[
 /** One §5 step that fired. */
 export interface Step { step: string; code: ReasonCode; kind: ReasonKind; rule: string; sources: string }
 /** One hop with its §6 row and the authentication its leg resolved to. */
-export interface HopStep extends HopOutcome { auth: ResolvedAuth; row: number; rule: string; sources: string }
+export interface HopStep extends HopOutcome { auth: ResolvedAuth; client_realm: Realm; row: string; rule: string; sources: string }
 /** The explanation of a decision. */
 export interface Explanation { request: CanonicalRequest; decision: Decision; resolved_auth: ResolvedAuth; steps: Step[]; hops: HopStep[] }
 /** The error object. */
@@ -129,7 +129,7 @@ export type CatalogDefault = { value: unknown } | { required: ErrorCode } | { de
 export interface CatalogField {
   name: string; kind: "choice" | "bool" | "text" | "text-list" | "record" | "record-list";
   label: string; help: string; type?: string; values?: CatalogChoice[];
-  record?: CatalogRecord; max?: number; default: CatalogDefault; packed_at: number | null;
+  record?: CatalogRecord; max?: number; default: CatalogDefault; packed_at: number | null; group: string | null;
 }
 export interface CatalogRecord { type: string; label: string; help: string; fields: CatalogField[] }
 /** Everything a client needs to draw the request's controls and word a decision. */
@@ -138,11 +138,13 @@ export interface Catalog {
   levels: { name: RequestedLevel; label: string; description: string; rpc_imp_level: number; security_level: number | null }[];
   effective_levels: { name: Level; description: string; security_name: string; rpc_name: string }[];
   reaches: CatalogChoice[]; identities: CatalogChoice[]; resolved_auth: CatalogChoice[];
-  reasons: { code: ReasonCode; step: string; kind: ReasonKind; rule: string; sources: string }[];
-  hop_reasons: { code: HopReasonCode; row: number; allowed: boolean; reached: boolean; rule: string; sources: string }[];
+  reasons: { code: ReasonCode; wire_index: number; step: string; kind: ReasonKind; rule: string; sources: string }[];
+  hop_reasons: { code: HopReasonCode; row: string; allowed: boolean; reached: boolean; rule: string; sources: string }[];
   error_codes: { code: ErrorCode; summary: string }[];
   /** Which request fields a client's views use: the matrix axes, the server's location. */
-  roles: { matrix_rows: string; matrix_columns: string; server_location: string };
+  roles: { matrix_rows: string; matrix_columns: string; server_location: string; server_realm: string };
+  /** Groups of fields a client may show only when used (e.g. "realms"). */
+  groups: Record<string, { label: string; help: string }>;
   max_hops: number; domain_size: number;
 }
 "#;
