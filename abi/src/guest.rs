@@ -68,6 +68,44 @@ pub fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32, decide: fn(i64) -> i6
     count
 }
 
+/// `decide_records`: `count` request records in the `in_len` bytes at `in_ptr` → `count`
+/// answer records at `out_ptr`. Returns `count`, or -1 when the records do not parse (the
+/// host then fails the whole call closed; it never sends such records).
+#[must_use]
+pub fn decide_records(
+    in_ptr: i32,
+    in_len: i32,
+    out_ptr: i32,
+    count: i32,
+    decide: fn(&crate::record::RecordView<'_>) -> crate::record::Answer,
+) -> i32 {
+    let mut bytes = input(in_ptr, in_len);
+    let out = out_ptr as usize as *mut u8;
+    for i in 0..usize::try_from(count).unwrap_or(0) {
+        let Some((record, used)) = crate::record::RecordView::parse(bytes) else {
+            return -1;
+        };
+        bytes = bytes.get(used..).unwrap_or_default();
+        let answer = decide(&record).to_bytes();
+        // SAFETY: the host allocated `count * ANSWER_SIZE` bytes at `out_ptr` (ABI contract);
+        // in wasm an address past the memory traps (answered fail-closed by the host).
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                answer.as_ptr(),
+                out.wrapping_add(i * crate::record::ANSWER_SIZE),
+                answer.len(),
+            );
+        }
+    }
+    count
+}
+
+/// `policy_reasons`: a static text copied into a fresh allocation; `(ptr << 32) | len`.
+#[must_use]
+pub fn text(text: &str) -> i64 {
+    output(text.as_bytes())
+}
+
 /// The `len` bytes the host wrote at `ptr` (a buffer from `alloc(len)`).
 fn input<'a>(ptr: i32, len: i32) -> &'a [u8] {
     match usize::try_from(len) {

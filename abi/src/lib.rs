@@ -1,10 +1,11 @@
 //! # onbehalf-abi
 //!
 //! The policy ABI between the onbehalf host and a policy module (`docs/policy-abi.md`): the
-//! versions, the exports each version requires with their exact wasm signatures, and — with
-//! the `guest` feature, for a `wasm32` module — the [`export_policy_v1!`] macro that defines
-//! those exports over a [`PolicyV1`] implementation. The host validates modules against the
-//! same tables, so the two sides cannot disagree.
+//! versions, the exports each version requires or allows with their exact wasm signatures,
+//! the binary request and answer records of version 2 ([`record`]), and — with the `guest`
+//! feature, for a `wasm32` module — the [`export_policy_v2!`] (and [`export_policy_v1!`])
+//! macro that defines the exports over a [`PolicyV2`] ([`PolicyV1`]) implementation. The host
+//! validates modules against the same tables, so the two sides cannot disagree.
 //!
 //! All `unsafe` of a module lives in this crate's `guest.rs` (turning ABI addresses into
 //! slices); a policy crate itself stays `#![forbid(unsafe_code)]`.
@@ -15,9 +16,13 @@ extern crate alloc;
 
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
+pub mod record;
 
 /// ABI version 1: packed hop-free requests (`decide`, `decide_batch`) and JSON (`explain`).
 pub const ABI_V1: i32 = 1;
+/// ABI version 2: packed hop-free requests, binary records for every request (hops
+/// included), the module's own reason codes; JSON only as an optional diagnostic entry.
+pub const ABI_V2: i32 = 2;
 
 /// One export a module must have: its name and its signature as the host prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +69,83 @@ pub const EXPORTS_V1: &[Export] = &[
     },
 ];
 
+/// The function exports ABI v2 requires (plus an exported memory named [`MEMORY`]).
+pub const EXPORTS_V2: &[Export] = &[
+    Export {
+        name: "onbehalf_abi_version",
+        signature: "() -> (i32)",
+        doc: "the ABI version the module implements: 2",
+    },
+    Export {
+        name: "decide",
+        signature: "(i64) -> (i64)",
+        doc: "packed hop-free request → packed decision (the hot path)",
+    },
+    Export {
+        name: "decide_batch",
+        signature: "(i32, i32, i32) -> (i32)",
+        doc: "count packed requests at in_ptr → count packed decisions at out_ptr; returns count",
+    },
+    Export {
+        name: "decide_records",
+        signature: "(i32, i32, i32, i32) -> (i32)",
+        doc: "count request records (in_len bytes at in_ptr) → count answer records of 32 bytes at out_ptr; returns count",
+    },
+    Export {
+        name: "alloc",
+        signature: "(i32) -> (i32)",
+        doc: "a buffer of size bytes, 8-aligned; 0 if it cannot",
+    },
+    Export {
+        name: "dealloc",
+        signature: "(i32, i32) -> ()",
+        doc: "releases a buffer from alloc(size)",
+    },
+];
+
+/// The function exports ABI v2 allows (read when present).
+pub const OPTIONAL_V2: &[Export] = &[
+    Export {
+        name: "policy_reasons",
+        signature: "() -> (i64)",
+        doc: "(ptr << 32) | len of the module's own reason codes: a JSON array of {\"code\",\"rule\"}, read once at load",
+    },
+    Export {
+        name: "decide_json",
+        signature: "(i32, i32) -> (i64)",
+        doc: "JSON request → (out_ptr << 32) | out_len of the decision JSON (diagnostics; the host decides through records)",
+    },
+];
+
+/// The exports a module of `version` must have, or `None` for a version this host does not
+/// speak.
+#[must_use]
+pub fn required_exports(version: i32) -> Option<&'static [Export]> {
+    match version {
+        ABI_V1 => Some(EXPORTS_V1),
+        ABI_V2 => Some(EXPORTS_V2),
+        _ => None,
+    }
+}
+
 /// The name of the exported linear memory every pointer refers to.
 pub const MEMORY: &str = "memory";
+
+/// What a v2 policy module decides. Implement it on a unit type and export it with
+/// [`export_policy_v2!`].
+pub trait PolicyV2 {
+    /// Packed hop-free request → packed decision, or `-1 - n` for the n-th error code.
+    fn decide(request: i64) -> i64;
+    /// One request record (hops included) → its answer.
+    fn decide_record(record: &record::RecordView<'_>) -> record::Answer;
+    /// The module's own reason codes, as the JSON array `policy_reasons` returns
+    /// (`[{"code": "…", "rule": "…"}]`, at most 32); empty for none.
+    fn reasons() -> &'static str {
+        "[]"
+    }
+    /// A JSON request → the decision (or error) JSON (the optional diagnostic entry).
+    fn decide_json(request: &str) -> alloc::string::String;
+}
 
 /// What a v1 policy module decides. Implement it on a unit type and export it with
 /// [`export_policy_v1!`].
@@ -131,6 +211,83 @@ macro_rules! export_policy_v1 {
             #[no_mangle]
             pub extern "C" fn explain(ptr: i32, len: i32) -> i64 {
                 $crate::guest::decide_json(ptr, len, <$policy as $crate::PolicyV1>::decide_json)
+            }
+        }
+    };
+}
+
+/// Defines a wasm32 policy module's ABI v2 exports over a [`PolicyV2`] type (needs the
+/// `guest` feature; the exports exist only on `wasm32`).
+#[macro_export]
+macro_rules! export_policy_v2 {
+    ($policy:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        mod onbehalf_policy_exports {
+            // The policy type is named at the call site.
+            use super::*;
+
+            /// ABI: the version this module implements.
+            #[no_mangle]
+            pub extern "C" fn onbehalf_abi_version() -> i32 {
+                $crate::ABI_V2
+            }
+
+            /// ABI: packed request → packed decision.
+            #[no_mangle]
+            pub extern "C" fn decide(request: i64) -> i64 {
+                <$policy as $crate::PolicyV2>::decide(request)
+            }
+
+            /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
+            #[no_mangle]
+            pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
+                $crate::guest::decide_batch(
+                    in_ptr,
+                    out_ptr,
+                    count,
+                    <$policy as $crate::PolicyV2>::decide,
+                )
+            }
+
+            /// ABI: decide `count` request records into answer records.
+            #[no_mangle]
+            pub extern "C" fn decide_records(
+                in_ptr: i32,
+                in_len: i32,
+                out_ptr: i32,
+                count: i32,
+            ) -> i32 {
+                $crate::guest::decide_records(
+                    in_ptr,
+                    in_len,
+                    out_ptr,
+                    count,
+                    <$policy as $crate::PolicyV2>::decide_record,
+                )
+            }
+
+            /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.
+            #[no_mangle]
+            pub extern "C" fn alloc(size: i32) -> i32 {
+                $crate::guest::alloc(size)
+            }
+
+            /// ABI: release a buffer from `alloc(size)`.
+            #[no_mangle]
+            pub extern "C" fn dealloc(ptr: i32, size: i32) {
+                $crate::guest::dealloc(ptr, size)
+            }
+
+            /// ABI: the module's own reason codes (JSON).
+            #[no_mangle]
+            pub extern "C" fn policy_reasons() -> i64 {
+                $crate::guest::text(<$policy as $crate::PolicyV2>::reasons())
+            }
+
+            /// ABI: JSON request → the decision JSON (diagnostics).
+            #[no_mangle]
+            pub extern "C" fn decide_json(ptr: i32, len: i32) -> i64 {
+                $crate::guest::decide_json(ptr, len, <$policy as $crate::PolicyV2>::decide_json)
             }
         }
     };

@@ -93,7 +93,7 @@ fn module(c: &mut Criterion) {
     g.bench_function("explain_json_with_hops", |b| {
         b.iter(|| {
             i = (i + 1) % with_hops.len();
-            worker.decide_request(black_box(with_hops[i])).is_ok()
+            worker.decide(black_box(with_hops[i])).is_ok()
         })
     });
     g.throughput(Throughput::Elements(MIX_SIZE as u64));

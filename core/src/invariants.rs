@@ -102,3 +102,123 @@ pub fn check<S: Storage>(request: &Request<S>, decision: &Decision<'_>) -> Resul
         "no more hops are allowed than reach permits",
     )
 }
+
+/// The most reach an answer's effective level (and reasons) can support: none below
+/// impersonation; impersonation reaches one more machine at most, or any number after step 9a
+/// (`server-side-constrained-delegation`); delegation any number.
+fn max_reach(decision: &Decision<'_>) -> Reach {
+    match decision.effective {
+        Level::Anonymous | Level::Identification => Reach::None,
+        Level::Impersonation
+            if decision
+                .reasons
+                .contains(Reason::ServerSideConstrainedDelegation) =>
+        {
+            Reach::MultiHop
+        }
+        Level::Impersonation => Reach::Network,
+        Level::Delegation => Reach::MultiHop,
+    }
+}
+
+/// Whether an answer is consistent in itself, whatever the request — what a host checks of a
+/// policy module's answer before comparing it with the reference:
+///
+/// - reach is `none` exactly when the effective level is identification or lower, and never
+///   more than the level supports ([`Reach::MultiHop`] at impersonation only after step 9a);
+/// - the reasons that leave the server nothing usable (`unauthenticated-call`,
+///   `kerberos-unavailable`, `protected-user-ntlm-rejected`, `selective-auth-denied`) come
+///   with effective `anonymous`; `server-cannot-impersonate` with identification or lower;
+///   `schannel-impersonate-only` with impersonation or lower;
+/// - no hop arrives as the client after a denied one, and no more hops arrive than the reach
+///   permits.
+///
+/// A stricter answer than the reference passes this; a contradictory one does not.
+///
+/// # Errors
+/// The first inconsistency.
+pub fn consistent(decision: &Decision<'_>) -> Result<(), Violation> {
+    let require =
+        |holds: bool, what: &'static str| if holds { Ok(()) } else { Err(Violation(what)) };
+    require(
+        (decision.reach == Reach::None) == (decision.effective <= Level::Identification),
+        "reach is none exactly when the effective level is identification or lower",
+    )?;
+    require(
+        decision.reach <= max_reach(decision),
+        "reach is no more than the effective level supports",
+    )?;
+    let has = |r: Reason| decision.reasons.contains(r);
+    let nothing_usable = has(Reason::UnauthenticatedCall)
+        || has(Reason::KerberosUnavailable)
+        || has(Reason::ProtectedUserNtlmRejected)
+        || has(Reason::SelectiveAuthDenied);
+    require(
+        !nothing_usable || decision.effective == Level::Anonymous,
+        "a reason that leaves nothing usable comes with effective anonymous",
+    )?;
+    require(
+        !has(Reason::ServerCannotImpersonate) || decision.effective <= Level::Identification,
+        "server-cannot-impersonate comes with identification or lower",
+    )?;
+    require(
+        !has(Reason::SchannelImpersonateOnly) || decision.effective <= Level::Impersonation,
+        "schannel-impersonate-only comes with impersonation or lower",
+    )?;
+    let mut denied = false;
+    let mut allowed = 0_usize;
+    for hop in decision.hops() {
+        require(
+            !denied || !hop.allowed(),
+            "no hop arrives as the client after a denied one",
+        )?;
+        denied |= !hop.allowed();
+        allowed += usize::from(hop.allowed());
+    }
+    let bound = match decision.reach {
+        Reach::None | Reach::Local => 0,
+        Reach::Network => 1,
+        Reach::MultiHop => usize::MAX,
+    };
+    require(allowed <= bound, "no more hops arrive than reach permits")
+}
+
+/// Whether `answer` (a policy module's, for the same request) grants no more than `reference`
+/// (the engine's): effective level and reach no higher, no hop allowed that the reference
+/// denies, and [`consistent`] in itself. A policy may only restrict.
+///
+/// ```
+/// use onbehalf_core::{decide, invariants, Decision, Level, Reach, Reasons, Request, RequestedLevel};
+/// let request = Request::new(RequestedLevel::Impersonation);
+/// let reference = decide(&request).unwrap();
+/// let stricter = Decision::new(Level::Identification, Reach::None, Reasons::EMPTY);
+/// assert_eq!(invariants::within_reference(&reference, &stricter), Ok(()));
+/// let more = Decision::new(Level::Delegation, Reach::MultiHop, Reasons::EMPTY);
+/// assert!(invariants::within_reference(&reference, &more).is_err());
+/// ```
+///
+/// # Errors
+/// The first way the answer exceeds the reference or contradicts itself.
+pub fn within_reference(reference: &Decision<'_>, answer: &Decision<'_>) -> Result<(), Violation> {
+    let require =
+        |holds: bool, what: &'static str| if holds { Ok(()) } else { Err(Violation(what)) };
+    require(
+        answer.effective <= reference.effective,
+        "the effective level is no higher than the reference's",
+    )?;
+    require(
+        answer.reach <= reference.reach,
+        "the reach is no higher than the reference's",
+    )?;
+    require(
+        answer.hops().len() == reference.hops().len(),
+        "one outcome per requested hop",
+    )?;
+    for (a, r) in answer.hops().iter().zip(reference.hops()) {
+        require(
+            !a.allowed() || r.allowed(),
+            "no hop is allowed that the reference denies",
+        )?;
+    }
+    consistent(answer)
+}

@@ -239,7 +239,7 @@ impl PackedRequest {
 
     /// Decodes and validates (unknown field values, `ncalrpc` with a remote server). A
     /// non-empty `allowed_targets` decodes to [`PACKED_TARGETS`](crate::PACKED_TARGETS).
-    pub fn unpack(self) -> Result<Request, RequestError> {
+    pub fn unpack<'a>(self) -> Result<Request<Borrowed<'a>>, RequestError> {
         let request = Request::unpack_from(u64::from(self.0), None, FieldPath::REQUEST)?;
         if request.server_realm != Realm::OtherForest
             && request.forest_trust != ForestTrust::blank()

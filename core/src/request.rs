@@ -334,7 +334,7 @@ impl<'a> Field for &'a [&'a str] {
     }
 }
 
-impl Unpack for &'static [&'static str] {
+impl<'a> Unpack for &'a [&'a str] {
     fn unpack_from(bits: u64, at: Option<u32>, _: FieldPath) -> Result<Self, RequestError> {
         Ok(if crate::model::bits_at(bits, at.unwrap_or(0), 1) == 1 {
             PACKED_TARGETS
@@ -360,7 +360,7 @@ impl<'a> Field for &'a [Hop<Borrowed<'a>>] {
     }
 }
 
-impl Unpack for &'static [Hop<Borrowed<'static>>] {
+impl<'a> Unpack for &'a [Hop<Borrowed<'a>>] {
     fn unpack_from(_: u64, _: Option<u32>, _: FieldPath) -> Result<Self, RequestError> {
         Ok(&[])
     }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use onbehalf_core::json::{
-    decide_str, error_to_value, explain_value, invalid_utf8, parse_request, request_from_value,
-    Value,
+    decide_str, error_to_value, explain_value, fail_closed_for, invalid_utf8, parse_request,
+    request_from_value, Value,
 };
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use onbehalf_host::policy::{Limits, PolicyHost, Worker};
@@ -90,8 +90,9 @@ fn decide_with_module(worker: &mut Worker, text: &str) -> String {
     let request = Value::parse(text).and_then(|v| request_from_value(&v));
     match request {
         Err(e) => error_to_value(&e).to_string(),
-        Ok(r) => match worker.decide_request(&r) {
-            Ok(answer) | Err((answer, _)) => answer.to_string(),
+        Ok(r) => match worker.decide(&r) {
+            Ok(answer) => answer.to_value().to_string(),
+            Err(fault) => fail_closed_for(fault.reason(), &r).to_string(),
         },
     }
 }
@@ -138,7 +139,7 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
                 Some(path) => match PolicyHost::from_file(&path, Limits::default()) {
                     Ok(host) => Some(host.worker()),
                     Err(e) => {
-                        eprintln!("onbehalf decide: {e}");
+                        eprintln!("onbehalf decide: policy-rejected ({}): {e}", e.name());
                         return Ok(ExitCode::from(2));
                     }
                 },

@@ -73,7 +73,10 @@ fn watch(host: PolicyHost, path: PathBuf) {
                     "onbehalf: reloaded {} (generation {})",
                     info.source, info.generation
                 ),
-                Err(e) => eprintln!("onbehalf: reload refused, keeping the current policy: {e}"),
+                Err(e) => eprintln!(
+                    "onbehalf: reload refused (policy-rejected, {}), keeping the current policy: {e}",
+                    e.name()
+                ),
             }
         }
     });
@@ -95,7 +98,7 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
     };
     let host = match host {
         Ok(h) => h,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(format!("policy-rejected ({}): {e}", e.name())),
     };
     if let (true, Some(path)) = (args.watch, args.module.clone()) {
         watch(host.clone(), path);

@@ -40,7 +40,7 @@ pub fn module_explain(data: &[u8]) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let answer = worker
-        .explain_raw(data)
+        .decide_json_raw(data)
         .unwrap_or_else(|fault| panic!("the reference module faulted: {}", fault.name()));
     let answer = String::from_utf8(answer).expect("the module answers UTF-8");
     match std::str::from_utf8(data) {

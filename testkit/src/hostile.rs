@@ -114,3 +114,72 @@ pub fn with_padding(wasm: &[u8], payload: usize) -> Vec<u8> {
     wasm.resize(wasm.len() + payload, 0);
     wasm
 }
+
+/// A module whose `decide` answers `bad` for every request but the load-time smoke request
+/// (answered correctly, so the module loads): ABI `version` 1 or 2. Its `decide_batch` uses
+/// `decide`; v2's `decide_records` writes `record` (the 24 answer bytes as a WAT data string)
+/// for every record; the JSON entry (`explain` / `decide_json`) answers `json`.
+///
+/// # Panics
+/// When the WAT does not parse (a bug in the caller's arguments).
+#[allow(clippy::expect_used)]
+#[must_use]
+pub fn answering_module(version: i32, bad: i64, record: &str, json: &str) -> Vec<u8> {
+    let smoke = impersonation().raw();
+    let ok = native(impersonation()).raw();
+    let json_export = if version >= 2 {
+        "decide_json"
+    } else {
+        "explain"
+    };
+    let records = if version >= 2 {
+        r#"(func (export "decide_records") (param $in i32) (param $len i32) (param $out i32) (param $n i32) (result i32)
+            (local $i i32)
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                (memory.copy (i32.add (local.get $out) (i32.mul (local.get $i) (i32.const 24))) (i32.const 4096) (i32.const 24))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $next)))
+            (local.get $n))"#
+    } else {
+        ""
+    };
+    wat::parse_str(format!(
+        r#"(module
+          (memory (export "memory") 1)
+          (data (i32.const 4096) "{record}")
+          (data (i32.const 8192) "{json}")
+          (func (export "onbehalf_abi_version") (result i32) i32.const {version})
+          (func $decide (export "decide") (param i64) (result i64)
+            (if (i64.eq (local.get 0) (i64.const {smoke})) (then (return (i64.const {ok}))))
+            i64.const {bad})
+          (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
+            (local $i i32)
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $next)))
+            (local.get $n))
+          {records}
+          (func (export "alloc") (param i32) (result i32) i32.const 16384)
+          (func (export "dealloc") (param i32 i32))
+          (func (export "{json_export}") (param i32 i32) (result i64)
+            (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.const {json_len}))))"#,
+        json = json.replace('\\', "\\\\").replace('"', "\\\""),
+        json_len = json.len(),
+    ))
+    .expect("answering WAT parses")
+}
+
+/// 24 answer-record bytes as a WAT data string: a packed decision, then hop reason bytes.
+#[must_use]
+pub fn record_bytes(decision: i64, hops: &[u8]) -> String {
+    let mut bytes = decision.to_le_bytes().to_vec();
+    bytes.extend_from_slice(hops);
+    bytes.resize(24, 0);
+    bytes.iter().map(|b| format!("\\{b:02x}")).collect()
+}

@@ -15,9 +15,10 @@ mod value;
 pub use catalog::{catalog, record_value};
 pub use flat::packed_fields;
 pub use output::{
-    decide_owned, decide_str, decide_value, decision_from_value, decision_to_value, error_object,
-    error_to_value, explain_owned, explain_value, explanation_to_value, fail_closed_for,
-    fail_closed_value, invalid_utf8, POLICY_MODULE_FAULT,
+    decide_owned, decide_str, decide_value, decision_from_value, decision_to_value,
+    decision_with_own_reasons, error_object, error_to_value, explain_owned, explain_value,
+    explanation_to_value, fail_closed_for, fail_closed_value, invalid_utf8, POLICY_ABI_TOO_OLD,
+    POLICY_MODULE_FAULT,
 };
 pub use read::{request_from_value, OwnedHop, OwnedRequest};
 pub use typescript::typescript;

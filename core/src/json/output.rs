@@ -20,19 +20,51 @@ use crate::storage::Storage;
 /// a spec §7 code) meaning "the policy module faulted".
 pub const POLICY_MODULE_FAULT: &str = "policy-module-fault";
 
+/// The reason code of a fail-closed decision when the policy module's ABI version cannot
+/// express the request (an ABI v1 module and a request across domains): the module was not
+/// asked.
+pub const POLICY_ABI_TOO_OLD: &str = "policy-abi-too-old";
+
 /// The decision object: `{"effective","reach","reasons","hops":[{"target","allowed","as","reason"}]}`.
 #[must_use]
 pub fn decision_to_value(decision: &Decision<'_>) -> Value {
-    let hops = decision
-        .hops()
-        .iter()
-        .map(|h| hop_value(h.target, h.allowed(), h.identity().name(), h.reason.name()));
+    decision_with_own_reasons(decision, &[], &[])
+}
+
+/// A policy module's decision: the spec's decision object, with the module's own reason
+/// codes after the spec's in `reasons`, and a hop the module denied for a reason of its own
+/// naming that code (`hop_own[i]`, when present, replaces hop i's reason; the hop is denied).
+#[must_use]
+pub fn decision_with_own_reasons(
+    decision: &Decision<'_>,
+    own: &[&str],
+    hop_own: &[Option<&str>],
+) -> Value {
+    let anonymous = Identity::Anonymous.name();
+    let hops =
+        decision
+            .hops()
+            .iter()
+            .enumerate()
+            .map(|(i, h)| match hop_own.get(i).copied().flatten() {
+                Some(code) => hop_value(h.target, false, anonymous, code),
+                None => hop_value(h.target, h.allowed(), h.identity().name(), h.reason.name()),
+            });
     decision_shape(
         decision.effective.name(),
         decision.reach.name(),
-        decision.reasons.iter().map(Reason::name),
+        decision
+            .reasons
+            .iter()
+            .map(|r| shorten(r.name()))
+            .chain(own.iter().copied()),
         hops,
     )
+}
+
+/// A `'static` name as a shorter borrow, so spec codes and a module's own codes iterate together.
+const fn shorten<'a>(name: &'static str) -> &'a str {
+    name
 }
 
 fn hop_value(target: &str, allowed: bool, identity: &str, reason: &str) -> Value {
@@ -58,23 +90,24 @@ fn decision_shape<'a>(
     ])
 }
 
-/// The safest decision, answered when a policy module faults: nothing may be done as the
-/// client, no hop arrives as the client. No fault may ever produce anything more permissive.
+/// The safest decision, answered when a policy module faults (`reason`:
+/// [`POLICY_MODULE_FAULT`], or [`POLICY_ABI_TOO_OLD`]): nothing may be done as the client, no
+/// hop arrives as the client. No fault may ever produce anything more permissive.
 #[must_use]
-pub fn fail_closed_value<'a>(targets: impl Iterator<Item = &'a str>) -> Value {
+pub fn fail_closed_value<'a>(reason: &str, targets: impl Iterator<Item = &'a str>) -> Value {
     let anonymous = Identity::Anonymous.name();
     decision_shape(
         Level::Anonymous.name(),
         Reach::None.name(),
-        core::iter::once(POLICY_MODULE_FAULT),
-        targets.map(|t| hop_value(t, false, anonymous, POLICY_MODULE_FAULT)),
+        core::iter::once(reason),
+        targets.map(|t| hop_value(t, false, anonymous, reason)),
     )
 }
 
 /// The fail-closed decision for a request.
 #[must_use]
-pub fn fail_closed_for<S: Storage>(request: &crate::Request<S>) -> Value {
-    fail_closed_value(request.hops().iter().map(|h| h.target.as_ref()))
+pub fn fail_closed_for<S: Storage>(reason: &str, request: &crate::Request<S>) -> Value {
+    fail_closed_value(reason, request.hops().iter().map(|h| h.target.as_ref()))
 }
 
 /// The error object: `{"error":{"code","message"}}`.

@@ -15,7 +15,7 @@ use crate::{
     ResolvedAuth,
 };
 
-use super::POLICY_MODULE_FAULT;
+use super::{POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
 
 fn union<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let quoted: Vec<String> = names.map(|n| format!("\"{n}\"")).collect();
@@ -172,11 +172,11 @@ pub fn typescript() -> String {
         ("ReasonKind", union(names(ReasonKind::CHOICES))),
         (
             "ReasonCode",
-            union(names(Reason::CHOICES).chain([POLICY_MODULE_FAULT])),
+            union(names(Reason::CHOICES).chain([POLICY_MODULE_FAULT, POLICY_ABI_TOO_OLD])),
         ),
         (
             "HopReasonCode",
-            union(names(HopReason::CHOICES).chain([POLICY_MODULE_FAULT])),
+            union(names(HopReason::CHOICES).chain([POLICY_MODULE_FAULT, POLICY_ABI_TOO_OLD])),
         ),
         ("ErrorCode", union(names(ErrorCode::CHOICES))),
     ];

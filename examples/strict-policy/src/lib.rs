@@ -1,10 +1,13 @@
-//! An example of somebody else's policy, loaded with `--module`: stricter than the reference.
+//! An example of somebody else's policy, loaded with `--module`: stricter than the reference,
+//! and saying why with reason codes of its own (policy ABI v2).
 //!
 //! 1. Unconstrained delegation is never allowed: `server_trust: unconstrained` is decided as
-//!    `none` (so delegation downgrades with `server-not-trusted-for-delegation`).
-//! 2. Reach is capped at `network`: a `multi-hop` reach becomes `network`, and only the
-//!    first hop may arrive as the client — a later hop the reference would allow is denied
-//!    `hop-no-credentials`, and the chain is broken after it.
+//!    `none` (so delegation downgrades with `server-not-trusted-for-delegation`), and the
+//!    answer carries `strict-no-unconstrained-delegation`.
+//! 2. Reach is capped at `network`: a `multi-hop` reach becomes `network` (with
+//!    `strict-reach-capped-at-network`), and only the first hop may arrive as the client — a
+//!    later hop the reference would allow is denied with that reason, and the chain is broken
+//!    after it.
 //!
 //! It is built with the same ABI crate as the default module, so it has no `unsafe` of its own.
 #![cfg_attr(target_arch = "wasm32", no_std)]
@@ -13,82 +16,102 @@
 extern crate alloc;
 
 use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 
-use onbehalf_core::json::{decision_to_value, error_to_value, parse_request};
+use onbehalf_abi::record::{with_own_reasons, Answer, RecordView, OWN_REASON};
+use onbehalf_core::json::{error_to_value, parse_request};
 use onbehalf_core::{
-    decide_packed, Decision, HopOutcome, HopReason, PackedDecision, PackedRequest, Reach,
+    decide_packed, Borrowed, Decision, HopReason, PackedDecision, PackedRequest, Reach, Request,
     ServerTrust,
 };
 
 /// The strict policy.
 pub struct Strict;
 
-fn cap_reach(decision: &mut Decision<'_>) {
+/// Own reason 0 (bit 32 of a packed decision).
+const NO_UNCONSTRAINED: u32 = 1 << 0;
+/// Own reason 1.
+const REACH_CAPPED: u32 = 1 << 1;
+
+/// The decision under rule 1, and whether rule 1 changed the request.
+fn without_unconstrained<'a>(request: &Request<Borrowed<'a>>) -> (Request<Borrowed<'a>>, u32) {
+    let mut decided_as = *request;
+    if request.delegation.server_trust == ServerTrust::Unconstrained {
+        decided_as.delegation.server_trust = ServerTrust::None;
+        return (decided_as, NO_UNCONSTRAINED);
+    }
+    (decided_as, 0)
+}
+
+/// Rule 2 on a decision: reach capped; the own-reason bit if it capped anything.
+fn cap_reach(decision: &mut Decision<'_>) -> u32 {
     if decision.reach == Reach::MultiHop {
         decision.reach = Reach::Network;
+        return REACH_CAPPED;
     }
+    0
 }
 
-/// Only the first hop may arrive as the client; after a denied hop the chain is broken.
-fn cap_hops<'a>(hops: &[HopOutcome<'a>]) -> Vec<HopOutcome<'a>> {
-    let mut allowed = 0;
-    let mut broken = false;
-    hops.iter()
-        .map(|h| {
-            let reason = if broken {
-                HopReason::ChainBroken
-            } else if h.allowed() && allowed >= 1 {
-                HopReason::NoCredentials
-            } else {
-                h.reason
-            };
-            allowed += usize::from(reason.allowed());
-            broken |= !reason.allowed();
-            HopOutcome {
-                target: h.target,
-                reason,
-            }
-        })
-        .collect()
-}
-
-impl onbehalf_abi::PolicyV1 for Strict {
-    fn decide(request: i64) -> i64 {
-        let mut request = match PackedRequest::from_raw(request).and_then(|p| p.unpack()) {
+impl onbehalf_abi::PolicyV2 for Strict {
+    fn decide(raw: i64) -> i64 {
+        let request = match PackedRequest::from_raw(raw).and_then(|p| p.unpack()) {
             Ok(r) => r,
-            Err(_) => return onbehalf_core::decide_raw(request),
+            Err(_) => return onbehalf_core::decide_raw(raw),
         };
-        if request.delegation.server_trust == ServerTrust::Unconstrained {
-            request.delegation.server_trust = ServerTrust::None;
-        }
-        match decide_packed(PackedRequest::pack(&request)) {
+        let (decided_as, mut own) = without_unconstrained(&request);
+        match decide_packed(PackedRequest::pack(&decided_as)) {
             Ok(packed) => {
                 let mut d = packed.unpack();
-                cap_reach(&mut d);
-                PackedDecision::pack(&d).raw()
+                own |= cap_reach(&mut d);
+                with_own_reasons(PackedDecision::pack(&d).raw(), own)
             }
             Err(e) => -1 - e.code as i64,
         }
     }
 
+    fn decide_record(record: &RecordView<'_>) -> Answer {
+        let answer = record.with_request(|request| {
+            let (decided_as, mut own) = without_unconstrained(request);
+            let mut d = onbehalf_core::decide(&decided_as).ok()?;
+            own |= cap_reach(&mut d);
+            let mut answer = Answer::from_decision(&d);
+            // Only the first hop may arrive as the client.
+            let mut broken = false;
+            for (byte, hop) in answer.hops.iter_mut().zip(d.hops()).skip(1) {
+                if broken {
+                    *byte = HopReason::ChainBroken.wire_index();
+                } else if hop.allowed() {
+                    *byte = OWN_REASON | 1;
+                    own |= REACH_CAPPED;
+                    broken = true;
+                } else {
+                    broken = true;
+                }
+            }
+            answer.decision = with_own_reasons(answer.decision, own);
+            Some(answer)
+        });
+        answer.flatten().unwrap_or(Answer {
+            decision: onbehalf_core::decide_raw(record.packed).min(-1),
+            hops: [0; onbehalf_core::MAX_HOPS],
+        })
+    }
+
+    fn reasons() -> &'static str {
+        r#"[{"code":"strict-no-unconstrained-delegation","rule":"Unconstrained delegation is not allowed here: the request is decided as if the server were not trusted for delegation."},{"code":"strict-reach-capped-at-network","rule":"Reach is capped at one network hop here: only the first hop may arrive as the client."}]"#
+    }
+
     fn decide_json(text: &str) -> String {
-        let mut request = match parse_request(text) {
-            Ok(r) => r,
-            Err(e) => return error_to_value(&e).to_string(),
-        };
-        if request.delegation.server_trust == ServerTrust::Unconstrained {
-            request.delegation.server_trust = ServerTrust::None;
+        // Diagnostics only: the reference's JSON for the request as this policy decides it.
+        match parse_request(text) {
+            Ok(mut request) => {
+                if request.delegation.server_trust == ServerTrust::Unconstrained {
+                    request.delegation.server_trust = ServerTrust::None;
+                }
+                onbehalf_core::json::decide_owned(&request).to_string()
+            }
+            Err(e) => error_to_value(&e).to_string(),
         }
-        let d = match onbehalf_core::decide(&request) {
-            Ok(d) => d,
-            Err(e) => return error_to_value(&e).to_string(),
-        };
-        let hops = cap_hops(d.hops());
-        let mut capped = Decision::with_hops(d.effective, d.reach, d.reasons, &hops).unwrap_or(d);
-        cap_reach(&mut capped);
-        decision_to_value(&capped).to_string()
     }
 }
 
-onbehalf_abi::export_policy_v1!(Strict);
+onbehalf_abi::export_policy_v2!(Strict);

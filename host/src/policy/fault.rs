@@ -1,7 +1,8 @@
-//! Faults: what can go wrong inside a policy-module call.
+//! Faults: what can go wrong inside a policy-module call, each answered fail-closed
+//! (`onbehalf_core::json::fail_closed_for`). Faults are told apart by wasmtime's trap codes
+//! and by flags the host sets itself (the memory cap), never by matching error text.
 
-//! The fail-closed answer itself and the check of a module's JSON answer are the core's
-//! output shapes (`onbehalf_core::json::{fail_closed_for, decision_from_value}`).
+use super::store::StoreState;
 
 /// Why a call into a policy module did not produce a usable answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,22 +17,31 @@ pub enum Fault {
     MemoryLimit,
     /// The module answered something that is not a well-formed decision for the request.
     MalformedAnswer,
+    /// The module answered more than the reference engine grants (a higher level or reach, a
+    /// hop the reference denies) or a decision that contradicts itself: a policy may only
+    /// restrict.
+    ExceedsReference,
+    /// The module's ABI version cannot express the request (an ABI v1 module and a request
+    /// across domains or forests); nothing was asked of the module.
+    Unsupported,
     /// A fresh instance could not be created.
     Instantiate,
 }
 
 impl Fault {
     /// Every fault kind (for metrics).
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 8] = [
         Fault::Trap,
         Fault::OutOfFuel,
         Fault::StackOverflow,
         Fault::MemoryLimit,
         Fault::MalformedAnswer,
+        Fault::ExceedsReference,
+        Fault::Unsupported,
         Fault::Instantiate,
     ];
 
-    /// Stable name (metrics label, log field).
+    /// Stable name (metrics label, log field, `x-onbehalf-fault` header).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -40,20 +50,32 @@ impl Fault {
             Fault::StackOverflow => "stack-overflow",
             Fault::MemoryLimit => "memory-limit",
             Fault::MalformedAnswer => "malformed-answer",
+            Fault::ExceedsReference => "exceeds-reference",
+            Fault::Unsupported => "unsupported-request",
             Fault::Instantiate => "instantiate",
         }
     }
 
-    /// Classifies a wasmtime call error.
+    /// The reason code of the fail-closed answer: the module faulted, or (for an
+    /// unsupported request) its ABI is too old to be asked.
     #[must_use]
-    pub fn from_call_error(error: &wasmtime::Error) -> Fault {
+    pub const fn reason(self) -> &'static str {
+        match self {
+            Fault::Unsupported => onbehalf_core::json::POLICY_ABI_TOO_OLD,
+            _ => onbehalf_core::json::POLICY_MODULE_FAULT,
+        }
+    }
+
+    /// Classifies a failed call: wasmtime's trap code, or the store's memory-cap flag.
+    #[must_use]
+    pub fn from_call_error(error: &wasmtime::Error, state: &StoreState) -> Fault {
+        if state.memory_limit_hit() {
+            return Fault::MemoryLimit;
+        }
         match error.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::OutOfFuel) => Fault::OutOfFuel,
             Some(wasmtime::Trap::StackOverflow) => Fault::StackOverflow,
-            Some(_) => Fault::Trap,
-            // `trap_on_grow_failure` reports a refused memory.grow as a plain error.
-            None if format!("{error:#}").contains("grow") => Fault::MemoryLimit,
-            None => Fault::Trap,
+            Some(_) | None => Fault::Trap,
         }
     }
 }

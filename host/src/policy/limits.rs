@@ -14,6 +14,8 @@ pub struct Limits {
     pub decide_fuel: u64,
     /// Fuel per request of a `decide_batch` call.
     pub batch_fuel_per_request: u64,
+    /// Fuel per record of a `decide_records` call (plus `explain_fuel_per_byte` per byte).
+    pub record_fuel_base: u64,
     /// Fuel for one `explain` call: a base plus a share per input byte.
     pub explain_fuel_base: u64,
     /// Fuel per input byte of `explain`.
@@ -32,6 +34,7 @@ impl Default for Limits {
             max_stack_bytes: 256 << 10,
             decide_fuel: 100_000,
             batch_fuel_per_request: 10_000,
+            record_fuel_base: 100_000,
             explain_fuel_base: 5_000_000,
             explain_fuel_per_byte: 2_000,
             load_fuel: 10_000_000,

@@ -1,11 +1,15 @@
 //! The policy-module host: loads a wasm policy module (the embedded default, or anyone's
-//! module implementing policy ABI v1), validates it, and runs every decision inside the
-//! sandbox under fuel and memory limits, failing closed on any fault. Modules are
-//! hot-reloadable: a new module replaces the old one between calls, atomically.
+//! module implementing policy ABI v1 or v2), validates it, and runs every decision inside
+//! the sandbox under fuel and memory limits, failing closed on any fault — including an
+//! answer that grants more than the reference engine. Modules are hot-reloadable: a new
+//! module replaces the old one between calls, atomically.
 
+mod answer;
+mod calls;
 mod fault;
 mod limits;
 mod load;
+mod reasons;
 mod store;
 mod worker;
 
@@ -14,10 +18,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use wasmtime::{Config, Engine};
 
+pub use answer::PolicyAnswer;
 pub use fault::Fault;
 pub use limits::Limits;
-pub use load::{LoadError, LoadedPolicy, ABI_VERSION};
-pub use onbehalf_core::json::POLICY_MODULE_FAULT;
+pub use load::{LoadError, LoadedPolicy, OwnReason, ABI_VERSION};
+pub use onbehalf_core::json::{POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
 pub use worker::{Verdict, Worker};
 
 /// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.
@@ -34,7 +39,7 @@ pub struct Stats {
     /// Decisions asked of the module.
     pub decisions: AtomicU64,
     /// Faults, by [`Fault::ALL`] index.
-    pub faults: [AtomicU64; 6],
+    pub faults: [AtomicU64; Fault::ALL.len()],
     /// Successful reloads.
     pub reloads: AtomicU64,
     /// Refused reloads.
@@ -68,11 +73,18 @@ pub struct PolicyInfo {
     pub size: usize,
     /// Increases by one on every successful reload (the first module is generation 1).
     pub generation: u64,
+    /// The policy ABI version the module implements.
+    pub abi_version: i32,
+    /// Its own reason codes (ABI v2).
+    pub reasons: Vec<OwnReason>,
 }
 
 pub(crate) struct Shared {
     engine: Engine,
     limits: Limits,
+    /// The reference decision of every one-domain request: the ceiling every answer is
+    /// checked against (a lookup, not a computation, on the hot path).
+    table: onbehalf_core::DecisionTable,
     current: RwLock<(u64, Arc<LoadedPolicy>)>,
     generation: AtomicU64,
     stats: Stats,
@@ -97,7 +109,7 @@ impl Shared {
 /// let host = PolicyHost::with_default_module(Limits::default()).unwrap();
 /// let mut worker = host.worker();
 /// let request = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation));
-/// let Verdict::Decided(d) = worker.decide_packed(request) else { panic!() };
+/// let Verdict::Decided(d, _own_reasons) = worker.decide_packed(request) else { panic!() };
 /// assert_eq!(d.unpack().effective, Level::Impersonation);
 /// ```
 #[derive(Clone)]
@@ -121,6 +133,7 @@ impl PolicyHost {
             shared: Arc::new(Shared {
                 engine,
                 limits,
+                table: onbehalf_core::DecisionTable::new(),
                 current: RwLock::new((1, Arc::new(policy))),
                 generation: AtomicU64::new(1),
                 stats: Stats::default(),
@@ -187,6 +200,8 @@ impl PolicyHost {
             source: policy.source.clone(),
             size: policy.size,
             generation,
+            abi_version: policy.version,
+            reasons: policy.reasons.clone(),
         }
     }
 

@@ -2,42 +2,54 @@
 //! (a call costs a typed function call, not an instantiation). After a reload the worker
 //! re-instantiates before its next call; after a fault it drops the instance, whose memory
 //! may be in any state, and starts afresh on the next call.
+//!
+//! Every answer is checked twice before it is used: its shape (a well-formed decision for
+//! the request), then against the reference engine — a policy may only restrict
+//! ([`invariants::within_reference`]); an answer that grants more is the fault
+//! [`Fault::ExceedsReference`] and is answered fail-closed.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use onbehalf_core::json::{
-    decision_from_value, decision_to_value, fail_closed_for, OwnedRequest, Value,
-};
-use onbehalf_core::{PackedDecision, PackedRequest, RawDecision};
-use wasmtime::{Memory, Store, TypedFunc};
+use onbehalf_core::json::{OwnedRequest, Value};
+use onbehalf_core::{invariants, PackedDecision, PackedRequest, RawDecision};
+use wasmtime::Store;
 
+use super::answer::{self, PolicyAnswer};
+use super::calls::{self, Buffer, Exports};
 use super::fault::Fault;
+use super::load::LoadedPolicy;
 use super::store::{new_store, StoreState};
 use super::Shared;
 
 struct Live {
     generation: u64,
+    policy: Arc<LoadedPolicy>,
     store: Store<StoreState>,
-    memory: Memory,
-    decide: TypedFunc<i64, i64>,
-    decide_batch: TypedFunc<(i32, i32, i32), i32>,
-    alloc: TypedFunc<i32, i32>,
-    dealloc: TypedFunc<(i32, i32), ()>,
-    explain: TypedFunc<(i32, i32), i64>,
-    /// A reusable batch buffer in module memory: (address, capacity in requests).
-    batch_buffer: Option<(i32, usize)>,
+    exports: Exports,
+    /// A reusable buffer in module memory for batches and records.
+    buffer: Buffer,
 }
 
-/// The answer to one packed request.
+/// The answer to one packed (hop-free) request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// The module's well-formed decision.
-    Decided(PackedDecision),
+    /// The module's checked decision, and its own reasons (bit n: the n-th code of its
+    /// catalog; always 0 for ABI v1).
+    Decided(PackedDecision, u32),
     /// The request itself is invalid (decided by the host, before the module is called).
     Invalid(onbehalf_core::ErrorCode),
-    /// The module faulted: answer fail-closed.
+    /// The module faulted, exceeded the reference, or cannot express the request: answer
+    /// fail-closed.
     Fault(Fault),
+}
+
+impl Verdict {
+    /// A decision with no reasons of the module's own.
+    #[must_use]
+    pub const fn decided(decision: PackedDecision) -> Verdict {
+        Verdict::Decided(decision, 0)
+    }
 }
 
 /// One worker's instance of the policy. Not shared: give each thread its own (or use a
@@ -48,6 +60,12 @@ pub struct Worker {
     /// Decisions not yet added to the shared counter: adding per call would put a contended
     /// atomic on the hot path; the counter lags by at most [`FLUSH_EVERY`] per worker.
     uncounted: u64,
+    /// Reused between batches (no allocation per call on the hot path).
+    scratch: Vec<i64>,
+    answers: Vec<i64>,
+    /// While set, a live instance is kept even if a reload happened: one answer (an array)
+    /// comes from one policy generation.
+    pinned: bool,
 }
 
 const FLUSH_EVERY: u64 = 64;
@@ -58,12 +76,20 @@ impl Drop for Worker {
     }
 }
 
+/// Whether the module of ABI `version` can be asked `request` (ABI v1 knows no realms).
+fn expressible(version: i32, request: PackedRequest) -> bool {
+    version >= onbehalf_abi::ABI_V2 || request.raw() >> onbehalf_core::TABLE_BITS == 0
+}
+
 impl Worker {
     pub(super) fn new(shared: Arc<Shared>) -> Worker {
         Worker {
             shared,
             live: None,
             uncounted: 0,
+            scratch: Vec::new(),
+            answers: Vec::new(),
+            pinned: false,
         }
     }
 
@@ -99,10 +125,11 @@ impl Worker {
         let instance = policy
             .pre
             .instantiate(&mut store)
-            .map_err(|e| Fault::from_call_error(&e))?;
+            .map_err(|e| Fault::from_call_error(&e, store.data()))?;
         let f = |_: wasmtime::Error| Fault::Instantiate;
-        Ok(Live {
-            generation,
+        let v2 = policy.version >= onbehalf_abi::ABI_V2;
+        let json_name = if v2 { "decide_json" } else { "explain" };
+        let exports = Exports {
             memory: instance
                 .get_memory(&mut store, onbehalf_abi::MEMORY)
                 .ok_or(Fault::Instantiate)?,
@@ -110,11 +137,25 @@ impl Worker {
             decide_batch: instance
                 .get_typed_func(&mut store, "decide_batch")
                 .map_err(f)?,
+            decide_records: if v2 {
+                Some(
+                    instance
+                        .get_typed_func(&mut store, "decide_records")
+                        .map_err(f)?,
+                )
+            } else {
+                None
+            },
             alloc: instance.get_typed_func(&mut store, "alloc").map_err(f)?,
             dealloc: instance.get_typed_func(&mut store, "dealloc").map_err(f)?,
-            explain: instance.get_typed_func(&mut store, "explain").map_err(f)?,
+            json: instance.get_typed_func(&mut store, json_name).ok(),
+        };
+        Ok(Live {
+            generation,
+            policy,
             store,
-            batch_buffer: None,
+            exports,
+            buffer: Buffer::default(),
         })
     }
 
@@ -125,7 +166,8 @@ impl Worker {
         call: impl FnOnce(&mut Live, &super::Limits) -> Result<T, Fault>,
     ) -> Result<T, Fault> {
         let current = self.shared.generation.load(Ordering::Acquire);
-        if self.live.as_ref().is_none_or(|l| l.generation != current) {
+        let stale = |l: &Live| l.generation != current && !self.pinned;
+        if self.live.as_ref().is_none_or(stale) {
             self.live = None;
             match self.instantiate() {
                 Ok(live) => self.live = Some(live),
@@ -141,9 +183,40 @@ impl Worker {
         let result = call(live, &self.shared.limits);
         if let Err(fault) = result {
             self.shared.stats.count_fault(fault);
-            self.live = None;
+            if fault != Fault::Unsupported {
+                self.live = None;
+            }
         }
         result
+    }
+
+    /// The module's ABI version and own-reason count (instantiating if needed).
+    fn policy(&mut self) -> Result<Arc<LoadedPolicy>, Fault> {
+        self.with_live(|live, _| Ok(Arc::clone(&live.policy)))
+    }
+
+    /// Checks a packed answer: well-formed, own reasons in the catalog, within the reference.
+    fn checked(&self, policy: &LoadedPolicy, request: PackedRequest, raw: i64) -> Verdict {
+        match answer::packed(policy, raw) {
+            Some((decision, own)) => {
+                let reference = self.shared.table.decide_raw(request.raw());
+                match RawDecision::classify(reference) {
+                    RawDecision::Decision(r)
+                        if invariants::within_reference(&r.unpack(), &decision.unpack())
+                            .is_ok() =>
+                    {
+                        Verdict::Decided(decision, own)
+                    }
+                    _ => self.fault(Fault::ExceedsReference),
+                }
+            }
+            None => self.fault(Fault::MalformedAnswer),
+        }
+    }
+
+    fn fault(&self, fault: Fault) -> Verdict {
+        self.shared.stats.count_fault(fault);
+        Verdict::Fault(fault)
     }
 
     /// Decides one packed request through the module (the hot path).
@@ -153,97 +226,235 @@ impl Worker {
         }
         self.count(1);
         let result = self.with_live(|live, limits| {
+            if !expressible(live.policy.version, request) {
+                return Err(Fault::Unsupported);
+            }
             live.store
                 .set_fuel(limits.decide_fuel)
                 .map_err(|_| Fault::Trap)?;
             let raw = live
+                .exports
                 .decide
                 .call(&mut live.store, request.raw())
-                .map_err(|e| Fault::from_call_error(&e))?;
-            match RawDecision::classify(raw) {
-                RawDecision::Decision(d) => Ok(d),
-                RawDecision::Error(_) | RawDecision::Malformed => Err(Fault::MalformedAnswer),
-            }
+                .map_err(|e| Fault::from_call_error(&e, live.store.data()))?;
+            Ok((Arc::clone(&live.policy), raw))
         });
         match result {
-            Ok(d) => Verdict::Decided(d),
+            Ok((policy, raw)) => self.checked(&policy, request, raw),
             Err(fault) => Verdict::Fault(fault),
         }
     }
 
     /// Decides many packed requests with one `decide_batch` call. Invalid requests are
-    /// answered by the host and not sent; a fault answers every sent request fail-closed.
+    /// answered by the host and not sent (so are requests an ABI v1 module cannot express);
+    /// a fault answers every sent request fail-closed; each answer is checked on its own.
     pub fn decide_batch(&mut self, requests: &[PackedRequest]) -> Vec<Verdict> {
-        let valid: Vec<i64> = requests
-            .iter()
-            .filter(|r| r.is_valid())
-            .map(|r| r.raw())
-            .collect();
-        let answers = if valid.is_empty() {
-            Ok(Vec::new())
-        } else {
-            self.count(valid.len() as u64);
-            self.with_live(|live, limits| batch_call(live, limits, &valid))
+        let mut out = Vec::with_capacity(requests.len());
+        self.decide_batch_into(requests, &mut out);
+        out
+    }
+
+    /// [`decide_batch`](Self::decide_batch) into `out` (cleared first), reusing its capacity.
+    /// The requests are sent, and the answers read and checked, on one instance.
+    pub fn decide_batch_into(&mut self, requests: &[PackedRequest], out: &mut Vec<Verdict>) {
+        out.clear();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut answers = std::mem::take(&mut self.answers);
+        let result = self.with_live(|live, limits| {
+            let version = live.policy.version;
+            scratch.clear();
+            answers.clear();
+            let sendable = |r: &&PackedRequest| r.is_valid() && expressible(version, **r);
+            scratch.extend(requests.iter().filter(sendable).map(|r| r.raw()));
+            if !scratch.is_empty() {
+                calls::decide_batch(
+                    &mut live.store,
+                    &live.exports,
+                    &mut live.buffer,
+                    limits,
+                    &scratch,
+                    &mut answers,
+                )?;
+            }
+            Ok(Arc::clone(&live.policy))
+        });
+        self.count(scratch.len() as u64);
+        let mut raw = answers.iter();
+        for r in requests {
+            out.push(match &result {
+                _ if !r.is_valid() => invalid(*r),
+                Err(fault) => Verdict::Fault(*fault),
+                Ok(policy) if !expressible(policy.version, *r) => self.fault(Fault::Unsupported),
+                Ok(policy) => match raw.next() {
+                    Some(a) => self.checked(policy, *r, *a),
+                    None => self.fault(Fault::MalformedAnswer),
+                },
+            });
+        }
+        self.scratch = scratch;
+        self.answers = answers;
+    }
+
+    /// The module's raw JSON answer (`explain` in ABI v1, `decide_json` in v2) to arbitrary
+    /// input bytes, under the same limits as every call; not checked against any request.
+    /// For diagnostics and for fuzzing the ABI: [`Worker::decide`] is the checked path.
+    ///
+    /// # Errors
+    /// The fault, if the module misbehaved (the instance is then discarded), or
+    /// [`Fault::Unsupported`] for a v2 module without `decide_json`.
+    pub fn decide_json_raw(&mut self, input: &[u8]) -> Result<Vec<u8>, Fault> {
+        self.with_live(|live, limits| {
+            calls::decide_json(&mut live.store, &live.exports, limits, input)
+        })
+    }
+
+    /// Decides a validated request through the module: hop-free requests take the packed
+    /// path, others the binary records (ABI v2) or the JSON entry (ABI v1). The answer is
+    /// checked against the reference; `Err` is the fault (answer fail-closed).
+    pub fn decide<'r>(&mut self, request: &'r OwnedRequest) -> Result<PolicyAnswer<'r>, Fault> {
+        self.decide_many(std::slice::from_ref(&request))
+            .pop()
+            .unwrap_or(Err(Fault::MalformedAnswer))
+    }
+
+    /// Decides many validated requests: the hop-free ones in one `decide_batch` call, the
+    /// others in one `decide_records` call (ABI v2) or one by one through JSON (ABI v1).
+    pub fn decide_many<'r>(
+        &mut self,
+        requests: &[&'r OwnedRequest],
+    ) -> Vec<Result<PolicyAnswer<'r>, Fault>> {
+        self.pinned = false;
+        let answers = self.decide_pinned(requests);
+        self.pinned = false;
+        answers
+    }
+
+    /// [`decide_many`](Self::decide_many) on one instance: once it has one, the worker does
+    /// not switch to a newer generation until the call returns.
+    fn decide_pinned<'r>(
+        &mut self,
+        requests: &[&'r OwnedRequest],
+    ) -> Vec<Result<PolicyAnswer<'r>, Fault>> {
+        let policy = self.policy();
+        self.pinned = true;
+        let policy = match policy {
+            Ok(p) => p,
+            Err(fault) => return requests.iter().map(|_| Err(fault)).collect(),
         };
-        // One pass in request order: invalid requests are answered by the host, valid ones
-        // take the module's answers in turn (all fail-closed if the call faulted).
-        let stats = &self.shared.stats;
-        let mut raw = answers.as_deref().unwrap_or_default().iter();
+        let generation = self.generation().unwrap_or(0);
+        let packed: Vec<PackedRequest> = requests
+            .iter()
+            .filter(|r| r.hops().is_empty())
+            .map(|r| PackedRequest::pack(*r))
+            .collect();
+        let verdicts = self.decide_batch(&packed);
+        let with_hops: Vec<&OwnedRequest> = requests
+            .iter()
+            .copied()
+            .filter(|r| !r.hops().is_empty())
+            .collect();
+        let mut hop_answers = self.decide_with_hops(&policy, &with_hops).into_iter();
+        let mut verdicts = verdicts.into_iter();
         requests
             .iter()
             .map(|r| {
-                if !r.is_valid() {
-                    return invalid(*r);
-                }
-                if let Err(fault) = answers {
-                    return Verdict::Fault(fault);
-                }
-                match raw.next().map(|a| RawDecision::classify(*a)) {
-                    Some(RawDecision::Decision(d)) => Verdict::Decided(d),
-                    _ => {
-                        stats.count_fault(Fault::MalformedAnswer);
-                        Verdict::Fault(Fault::MalformedAnswer)
+                if r.hops().is_empty() {
+                    match verdicts.next() {
+                        Some(Verdict::Decided(d, own)) => {
+                            Ok(PolicyAnswer::hop_free(r, d, own, &policy, generation))
+                        }
+                        Some(Verdict::Fault(f)) => Err(f),
+                        _ => Err(Fault::MalformedAnswer),
                     }
+                } else {
+                    hop_answers
+                        .next()
+                        .unwrap_or(Err(Fault::MalformedAnswer))
+                        .map(|(decision, own, hop_own)| PolicyAnswer {
+                            decision,
+                            own,
+                            hop_own,
+                            policy: Arc::clone(&policy),
+                            generation,
+                        })
                 }
             })
             .collect()
     }
 
-    /// The module's raw `explain` answer to arbitrary input bytes, under the same limits
-    /// as every call; not checked against the request (there may be none). For
-    /// diagnostics and for fuzzing the ABI: [`Worker::decide_request`] is the checked path.
-    ///
-    /// # Errors
-    /// The fault, if the module misbehaved (the instance is then discarded).
-    pub fn explain_raw(&mut self, input: &[u8]) -> Result<Vec<u8>, Fault> {
-        self.with_live(|live, limits| explain_call(live, limits, input))
+    /// Requests with hops: one `decide_records` call (v2) or the JSON entry one by one (v1).
+    fn decide_with_hops<'r>(
+        &mut self,
+        policy: &LoadedPolicy,
+        requests: &[&'r OwnedRequest],
+    ) -> Vec<answer::Checked<'r>> {
+        if requests.is_empty() {
+            return Vec::new();
+        }
+        self.count(requests.len() as u64);
+        if policy.version < onbehalf_abi::ABI_V2 {
+            return requests
+                .iter()
+                .map(|r| self.decide_v1_json(policy, r))
+                .collect();
+        }
+        let mut records = Vec::new();
+        for r in requests {
+            if onbehalf_abi::record::encode(*r, &mut records).is_none() {
+                return requests
+                    .iter()
+                    .map(|_| Err(Fault::MalformedAnswer))
+                    .collect();
+            }
+        }
+        let bytes = self.with_live(|live, limits| {
+            calls::decide_records(
+                &mut live.store,
+                &live.exports,
+                &mut live.buffer,
+                limits,
+                &records,
+                requests.len(),
+            )
+        });
+        match bytes {
+            Err(fault) => requests.iter().map(|_| Err(fault)).collect(),
+            Ok(bytes) => requests
+                .iter()
+                .zip(bytes.chunks_exact(onbehalf_abi::record::ANSWER_SIZE))
+                .map(|(r, b)| {
+                    let checked = answer::record(policy, r, b);
+                    if let Err(f) = checked {
+                        self.shared.stats.count_fault(f);
+                    }
+                    checked
+                })
+                .collect(),
+        }
     }
 
-    /// Decides a validated request through the module: hop-free requests take the packed
-    /// path, others the JSON `explain` ABI. Returns the decision JSON, or the fail-closed
-    /// decision (and the fault) when the module misbehaves.
-    pub fn decide_request(&mut self, request: &OwnedRequest) -> Result<Value, (Value, Fault)> {
-        if request.hops().is_empty() {
-            let packed = PackedRequest::pack(request);
-            return match self.decide_packed(packed) {
-                Verdict::Decided(d) => Ok(decision_to_value(&d.unpack())),
-                Verdict::Fault(f) => Err((fail_closed_for(request), f)),
-                Verdict::Invalid(_) => Err((fail_closed_for(request), Fault::MalformedAnswer)),
-            };
+    /// An ABI v1 module and a request with hops: the JSON entry.
+    fn decide_v1_json<'r>(
+        &mut self,
+        policy: &LoadedPolicy,
+        request: &'r OwnedRequest,
+    ) -> answer::Checked<'r> {
+        if !expressible(policy.version, PackedRequest::pack(request))
+            || request.hops().iter().any(answer::uses_realms)
+        {
+            self.shared.stats.count_fault(Fault::Unsupported);
+            return Err(Fault::Unsupported);
         }
-        self.count(1);
         let text = request.to_value().to_string();
-        let answer = self.with_live(|live, limits| {
-            let raw = explain_call(live, limits, text.as_bytes())?;
+        let checked = self.with_live(|live, limits| {
+            let raw = calls::decide_json(&mut live.store, &live.exports, limits, text.as_bytes())?;
             let value = std::str::from_utf8(&raw)
                 .ok()
-                .and_then(|t| Value::parse(t).ok());
-            let decision = value.as_ref().and_then(|v| decision_from_value(v, request));
-            decision
-                .map(|d| decision_to_value(&d))
-                .ok_or(Fault::MalformedAnswer)
+                .and_then(|t| Value::parse(t).ok())
+                .ok_or(Fault::MalformedAnswer)?;
+            answer::json(request, &value)
         });
-        answer.map_err(|f| (fail_closed_for(request), f))
+        checked
     }
 }
 
@@ -254,127 +465,4 @@ fn invalid(request: PackedRequest) -> Verdict {
         Err(e) => Verdict::Invalid(e.code),
         Ok(_) => Verdict::Invalid(onbehalf_core::ErrorCode::InvalidRequest),
     }
-}
-
-fn call_error(e: &wasmtime::Error) -> Fault {
-    Fault::from_call_error(e)
-}
-
-fn batch_call(
-    live: &mut Live,
-    limits: &super::Limits,
-    requests: &[i64],
-) -> Result<Vec<i64>, Fault> {
-    let count = requests.len();
-    let count_i32 = i32::try_from(count).map_err(|_| Fault::MalformedAnswer)?;
-    let bytes = count
-        .checked_mul(16)
-        .and_then(|b| i32::try_from(b).ok())
-        .ok_or(Fault::MalformedAnswer)?;
-    let base = match live.batch_buffer {
-        Some((ptr, cap)) if cap >= count => ptr,
-        previous => {
-            live.store
-                .set_fuel(limits.decide_fuel)
-                .map_err(|_| Fault::Trap)?;
-            if let Some((ptr, cap)) = previous {
-                let old = i32::try_from(cap * 16).unwrap_or(0);
-                live.dealloc
-                    .call(&mut live.store, (ptr, old))
-                    .map_err(|e| call_error(&e))?;
-                live.batch_buffer = None;
-            }
-            let ptr = live
-                .alloc
-                .call(&mut live.store, bytes)
-                .map_err(|e| call_error(&e))?;
-            if ptr == 0 {
-                return Err(Fault::MemoryLimit);
-            }
-            live.batch_buffer = Some((ptr, count));
-            ptr
-        }
-    };
-    let in_addr = usize::try_from(base).map_err(|_| Fault::MalformedAnswer)?;
-    let out_addr = in_addr + count * 8;
-    // Write the requests straight into module memory (bounds-checked slice, no staging copy).
-    let input = live
-        .memory
-        .data_mut(&mut live.store)
-        .get_mut(in_addr..out_addr)
-        .ok_or(Fault::MalformedAnswer)?;
-    for (slot, request) in input.chunks_exact_mut(8).zip(requests) {
-        slot.copy_from_slice(&request.to_le_bytes());
-    }
-    let fuel = limits
-        .batch_fuel_per_request
-        .saturating_mul(count as u64)
-        .saturating_add(limits.decide_fuel);
-    live.store.set_fuel(fuel).map_err(|_| Fault::Trap)?;
-    let out_ptr = i32::try_from(out_addr).map_err(|_| Fault::MalformedAnswer)?;
-    let done = live
-        .decide_batch
-        .call(&mut live.store, (base, out_ptr, count_i32))
-        .map_err(|e| call_error(&e))?;
-    if done != count_i32 {
-        return Err(Fault::MalformedAnswer);
-    }
-    let output = live
-        .memory
-        .data(&live.store)
-        .get(out_addr..out_addr + count * 8)
-        .ok_or(Fault::MalformedAnswer)?;
-    Ok(output
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0xff; 8])))
-        .collect())
-}
-
-fn explain_call(live: &mut Live, limits: &super::Limits, request: &[u8]) -> Result<Vec<u8>, Fault> {
-    let len = i32::try_from(request.len()).map_err(|_| Fault::MalformedAnswer)?;
-    live.store
-        .set_fuel(limits.decide_fuel)
-        .map_err(|_| Fault::Trap)?;
-    let ptr = live
-        .alloc
-        .call(&mut live.store, len)
-        .map_err(|e| call_error(&e))?;
-    if ptr == 0 && len > 0 {
-        return Err(Fault::MemoryLimit);
-    }
-    let addr = usize::try_from(ptr).map_err(|_| Fault::MalformedAnswer)?;
-    live.memory
-        .write(&mut live.store, addr, request)
-        .map_err(|_| Fault::MalformedAnswer)?;
-    let fuel = limits
-        .explain_fuel_per_byte
-        .saturating_mul(request.len() as u64)
-        .saturating_add(limits.explain_fuel_base);
-    live.store.set_fuel(fuel).map_err(|_| Fault::Trap)?;
-    let packed = live
-        .explain
-        .call(&mut live.store, (ptr, len))
-        .map_err(|e| call_error(&e))?;
-    live.store
-        .set_fuel(limits.decide_fuel)
-        .map_err(|_| Fault::Trap)?;
-    live.dealloc
-        .call(&mut live.store, (ptr, len))
-        .map_err(|e| call_error(&e))?;
-
-    let out_ptr = (packed >> 32) as u32 as usize;
-    let out_len = packed as u32 as usize;
-    if packed == 0 || out_len > limits.max_answer_bytes {
-        return Err(Fault::MalformedAnswer);
-    }
-    let answer = live
-        .memory
-        .data(&live.store)
-        .get(out_ptr..out_ptr.saturating_add(out_len))
-        .ok_or(Fault::MalformedAnswer)?
-        .to_vec();
-    live.dealloc
-        .call(&mut live.store, (out_ptr as i32, out_len as i32))
-        .map_err(|e| call_error(&e))?;
-    Ok(answer)
 }

@@ -9,7 +9,7 @@ use onbehalf_core::json::Value;
 
 use super::body::read_body;
 use super::{http_error, json, AppState};
-use crate::policy::{PolicyHost, ABI_VERSION};
+use crate::policy::PolicyHost;
 
 pub(super) fn policy_value(host: &PolicyHost) -> Value {
     let info = host.info();
@@ -20,7 +20,24 @@ pub(super) fn policy_value(host: &PolicyHost) -> Value {
             "generation".into(),
             Value::Number(info.generation.to_string()),
         ),
-        ("abi_version".into(), Value::Number(ABI_VERSION.to_string())),
+        (
+            "abi_version".into(),
+            Value::Number(info.abi_version.to_string()),
+        ),
+        (
+            "own_reasons".into(),
+            Value::Array(
+                info.reasons
+                    .into_iter()
+                    .map(|r| {
+                        Value::Object(vec![
+                            ("code".into(), Value::String(r.code)),
+                            ("rule".into(), Value::String(r.rule)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
     ])
 }
 
@@ -106,7 +123,7 @@ pub(super) async fn reload_policy(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             "policy-rejected",
-            &e.to_string(),
+            &format!("{}: {e}", e.name()),
         ),
     }
 }

@@ -8,22 +8,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use onbehalf_core::json::{
-    decision_to_value, error_to_value, explain_owned, fail_closed_for, request_from_value,
-    OwnedRequest, Value,
+    error_to_value, explain_owned, fail_closed_for, request_from_value, OwnedRequest, Value,
 };
-use onbehalf_core::{PackedRequest, RequestError};
+use onbehalf_core::RequestError;
 
 use super::body::read_json;
 use super::{admin, http_error, json, request_error, AppState};
-use crate::policy::Verdict;
-
-fn fault_header(response: &mut Response, fault: Option<crate::policy::Fault>) {
-    if let Some(f) = fault {
-        response
-            .headers_mut()
-            .insert("x-onbehalf-fault", HeaderValue::from_static(f.name()));
-    }
-}
+use crate::policy::Fault;
 
 pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
@@ -41,18 +32,34 @@ pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request)
             http_error(&state, StatusCode::BAD_REQUEST, "invalid-request", &message)
         }
         Value::Array(items) => {
-            let answers = decide_batch(&state, items);
-            json(&state, StatusCode::OK, &Value::Array(answers))
+            let parsed: Vec<Result<OwnedRequest, RequestError>> =
+                items.iter().map(request_from_value).collect();
+            let valid: Vec<&OwnedRequest> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
+            let (answers, generation) = decide_all(&state, &valid);
+            let mut answers = answers.into_iter();
+            let mut faulted = None;
+            let values = parsed
+                .iter()
+                .map(|r| match r {
+                    Err(e) => error_to_value(e),
+                    Ok(_) => {
+                        let (v, fault) = answers.next().unwrap_or((Value::Null, None));
+                        faulted = faulted.or(fault);
+                        v
+                    }
+                })
+                .collect();
+            let mut response = json(&state, StatusCode::OK, &Value::Array(values));
+            answer_headers(&mut response, faulted, generation);
+            response
         }
         single => match request_from_value(single) {
             Err(e) => request_error(&state, &e),
             Ok(req) => {
-                let (answer, fault) = state.pool.with(|w| match w.decide_request(&req) {
-                    Ok(v) => (v, None),
-                    Err((v, f)) => (v, Some(f)),
-                });
+                let (mut answers, generation) = decide_all(&state, &[&req]);
+                let (answer, fault) = answers.pop().unwrap_or((Value::Null, None));
                 let mut response = json(&state, StatusCode::OK, &answer);
-                fault_header(&mut response, fault);
+                answer_headers(&mut response, fault, generation);
                 response
             }
         },
@@ -61,30 +68,35 @@ pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request)
     response
 }
 
-/// An array: hop-free requests go to the module in one `decide_batch` call; requests with
-/// hops one by one; invalid ones get their error object in place.
-fn decide_batch(state: &AppState, items: &[Value]) -> Vec<Value> {
-    let parsed: Vec<Result<OwnedRequest, RequestError>> =
-        items.iter().map(request_from_value).collect();
-    let packed: Vec<PackedRequest> = parsed
-        .iter()
-        .filter_map(|r| r.as_ref().ok().filter(|r| r.hops().is_empty()))
-        .map(PackedRequest::pack)
-        .collect();
+/// Decides `requests` with one worker, so every answer comes from one policy generation
+/// (returned): each answer's JSON, and the fault that made it fail-closed, if one did.
+fn decide_all(state: &AppState, requests: &[&OwnedRequest]) -> (Vec<(Value, Option<Fault>)>, u64) {
     state.pool.with(|worker| {
-        let mut fast = worker.decide_batch(&packed).into_iter();
-        parsed
-            .iter()
-            .map(|r| match r {
-                Err(e) => error_to_value(e),
-                Ok(req) if req.hops().is_empty() => match fast.next() {
-                    Some(Verdict::Decided(d)) => decision_to_value(&d.unpack()),
-                    _ => fail_closed_for(req),
-                },
-                Ok(req) => worker.decide_request(req).unwrap_or_else(|(v, _)| v),
+        let answers = worker
+            .decide_many(requests)
+            .into_iter()
+            .zip(requests)
+            .map(|(answer, request)| match answer {
+                Ok(a) => (a.to_value(), None),
+                Err(fault) => (fail_closed_for(fault.reason(), *request), Some(fault)),
             })
-            .collect()
+            .collect();
+        (answers, worker.generation().unwrap_or(0))
     })
+}
+
+/// `x-onbehalf-fault` (the first fault of the answer) and `x-onbehalf-policy-generation`.
+fn answer_headers(response: &mut Response, fault: Option<Fault>, generation: u64) {
+    if let Some(f) = fault {
+        response
+            .headers_mut()
+            .insert("x-onbehalf-fault", HeaderValue::from_static(f.name()));
+    }
+    if let Ok(g) = HeaderValue::from_str(&generation.to_string()) {
+        response
+            .headers_mut()
+            .insert("x-onbehalf-policy-generation", g);
+    }
 }
 
 pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -101,10 +113,8 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
         Ok(v) => v,
         Err(e) => return request_error(&state, &e),
     };
-    let (decision, fault) = state.pool.with(|w| match w.decide_request(&req) {
-        Ok(v) => (v, None),
-        Err((v, f)) => (v, Some(f)),
-    });
+    let (mut answers, generation) = decide_all(&state, &[&req]);
+    let (decision, fault) = answers.pop().unwrap_or((Value::Null, None));
     let agrees = reference.get("decision") == Some(&decision);
     let body = Value::Object(vec![
         ("policy".into(), admin::policy_value(state.host())),
@@ -113,7 +123,7 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
         ("reference".into(), reference),
     ]);
     let mut response = json(&state, StatusCode::OK, &body);
-    fault_header(&mut response, fault);
+    answer_headers(&mut response, fault, generation);
     state.metrics.observe(started.elapsed());
     response
 }

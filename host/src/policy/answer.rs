@@ -1,0 +1,158 @@
+//! A policy module's answer, read back and checked: its shape (a well-formed decision for
+//! the request, its own reason codes in its catalog), then against the reference engine (a
+//! policy may only restrict: [`invariants::within_reference`]).
+
+use std::sync::Arc;
+
+use onbehalf_abi::record::{self, Answer, OWN_REASON};
+use onbehalf_core::json::{decision_from_value, decision_with_own_reasons, OwnedRequest, Value};
+use onbehalf_core::{
+    invariants, Decision, ForestTrust, HopOutcome, HopReason, PackedDecision, RawDecision, Realm,
+    Storage, MAX_HOPS,
+};
+
+use super::fault::Fault;
+use super::load::{LoadedPolicy, OwnReason};
+
+/// A checked answer to a request with hops: the decision, the module's own reasons, and per
+/// hop the own reason that denied it (if one did).
+pub(super) type Checked<'r> = Result<(Decision<'r>, u32, [Option<u8>; MAX_HOPS]), Fault>;
+
+/// A policy module's checked answer to one request.
+#[derive(Clone)]
+pub struct PolicyAnswer<'r> {
+    /// The decision. A hop the module denied for a reason of its own holds a denied spec
+    /// reason here (`hop-target-not-allowed`); [`PolicyAnswer::hop_own`] names the real one.
+    pub decision: Decision<'r>,
+    /// The module's own reasons: bit n is the n-th code of its catalog.
+    pub own: u32,
+    /// Per hop, the index of the module's own reason that denied it, if one did.
+    pub hop_own: [Option<u8>; MAX_HOPS],
+    /// The module that answered (its catalog of own reasons).
+    pub policy: Arc<LoadedPolicy>,
+    /// The policy generation that answered.
+    pub generation: u64,
+}
+
+impl std::fmt::Debug for PolicyAnswer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyAnswer")
+            .field("decision", &self.decision)
+            .field("own", &self.own)
+            .field("hop_own", &self.hop_own)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'r> PolicyAnswer<'r> {
+    pub(super) fn hop_free<S: Storage>(
+        request: &'r onbehalf_core::Request<S>,
+        decision: PackedDecision,
+        own: u32,
+        policy: &Arc<LoadedPolicy>,
+        generation: u64,
+    ) -> PolicyAnswer<'r> {
+        let d = decision.unpack();
+        let _ = request;
+        PolicyAnswer {
+            decision: Decision::new(d.effective, d.reach, d.reasons),
+            own,
+            hop_own: [None; MAX_HOPS],
+            policy: Arc::clone(policy),
+            generation,
+        }
+    }
+
+    /// The module's own reasons, in catalog order.
+    pub fn own_reasons(&self) -> impl Iterator<Item = &OwnReason> {
+        self.policy
+            .reasons
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| self.own >> n & 1 == 1)
+            .map(|(_, r)| r)
+    }
+
+    /// The decision object, with the module's own codes after the spec's.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        let own: Vec<&str> = self.own_reasons().map(|r| r.code.as_str()).collect();
+        let hop_own: Vec<Option<&str>> = self
+            .hop_own
+            .iter()
+            .map(|n| {
+                n.and_then(|n| self.policy.reasons.get(usize::from(n)))
+                    .map(|r| r.code.as_str())
+            })
+            .collect();
+        decision_with_own_reasons(&self.decision, &own, &hop_own)
+    }
+}
+
+/// A packed answer's decision and own reasons, if well-formed: a spec decision, and (ABI v2)
+/// own-reason bits within the module's catalog.
+pub(super) fn packed(policy: &LoadedPolicy, raw: i64) -> Option<(PackedDecision, u32)> {
+    let (spec, own) = if policy.version >= onbehalf_abi::ABI_V2 {
+        record::split_own_reasons(raw)
+    } else {
+        (raw, 0)
+    };
+    let catalog = policy.reasons.len();
+    let own_ok = catalog >= 32 || own >> catalog == 0;
+    match RawDecision::classify(spec) {
+        RawDecision::Decision(d) if own_ok => Some((d, own)),
+        _ => None,
+    }
+}
+
+/// Whether a hop uses the revision-3 fields (an ABI v1 module cannot see them).
+pub(super) fn uses_realms<S: Storage>(hop: &onbehalf_core::Hop<S>) -> bool {
+    hop.realm != Realm::SameDomain || hop.forest_trust != ForestTrust::blank()
+}
+
+/// Checks `answer` against the engine's own decision for `request`.
+fn within_reference<'r>(request: &'r OwnedRequest, answer: &Decision<'r>) -> Result<(), Fault> {
+    let reference = onbehalf_core::decide(request).map_err(|_| Fault::MalformedAnswer)?;
+    invariants::within_reference(&reference, answer).map_err(|_| Fault::ExceedsReference)
+}
+
+/// An answer record (ABI v2) for `request`, checked.
+pub(super) fn record<'r>(
+    policy: &LoadedPolicy,
+    request: &'r OwnedRequest,
+    bytes: &[u8],
+) -> Checked<'r> {
+    let answer = Answer::from_bytes(bytes).ok_or(Fault::MalformedAnswer)?;
+    let (decision, own) = packed(policy, answer.decision).ok_or(Fault::MalformedAnswer)?;
+    let d = decision.unpack();
+    let mut outcomes = Vec::with_capacity(request.hops().len());
+    let mut hop_own = [None; MAX_HOPS];
+    for ((hop, byte), own_slot) in request.hops().iter().zip(answer.hops).zip(&mut hop_own) {
+        let reason = if byte & OWN_REASON != 0 {
+            let n = byte & !OWN_REASON;
+            if usize::from(n) >= policy.reasons.len() {
+                return Err(Fault::MalformedAnswer);
+            }
+            *own_slot = Some(n);
+            HopReason::TargetNotAllowed
+        } else {
+            record::hop_reason(byte).ok_or(Fault::MalformedAnswer)?
+        };
+        outcomes.push(HopOutcome {
+            target: hop.target.as_str(),
+            reason,
+        });
+    }
+    let decision = Decision::with_hops(d.effective, d.reach, d.reasons, &outcomes)
+        .ok_or(Fault::MalformedAnswer)?;
+    within_reference(request, &decision)?;
+    Ok((decision, own, hop_own))
+}
+
+/// A JSON answer (ABI v1) for `request`, checked.
+pub(super) fn json<'r>(request: &'r OwnedRequest, value: &Value) -> Checked<'r> {
+    let decision = decision_from_value(value, request).ok_or(Fault::MalformedAnswer)?;
+    within_reference(request, &decision)?;
+    Ok((decision, 0, [None; MAX_HOPS]))
+}
