@@ -37,7 +37,7 @@ fn main() {
             "strict-policy",
         ])
         .args(["--target", "wasm32-unknown-unknown"])
-        .args(["--profile", "wasm", "--target-dir"])
+        .args(["--profile", "policy-module", "--target-dir"])
         .arg(&target_dir);
     for var in [
         "RUSTC_WORKSPACE_WRAPPER",
@@ -52,7 +52,7 @@ fn main() {
         cmd.env_remove(var);
     }
     let status = cmd.status();
-    let built = target_dir.join("wasm32-unknown-unknown/wasm");
+    let built = target_dir.join("wasm32-unknown-unknown/policy-module");
     let (default, strict) = (
         built.join("onbehalf_module.wasm"),
         built.join("strict_policy.wasm"),

@@ -14,9 +14,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use onbehalf_benches::mix::{mix, MIX_SIZE};
 use onbehalf_benches::packed;
 use onbehalf_benches::peers::{CedarPeer, RegoPeer};
-use onbehalf_core::json::{decide_str, OwnedRequest};
+use onbehalf_core::json::{decide_str, OwnedRequest, Value};
 use onbehalf_core::{decide, decide_packed, DecisionTable, PackedRequest};
 use onbehalf_host::policy::{Limits, PolicyHost};
+use onbehalf_host::server::answer;
 
 const MASK: usize = MIX_SIZE - 1;
 
@@ -90,15 +91,36 @@ fn module(c: &mut Criterion) {
         })
     });
     let mut i = 0;
-    g.bench_function("explain_json_with_hops", |b| {
+    g.bench_function("decide_with_hops", |b| {
         b.iter(|| {
             i = (i + 1) % with_hops.len();
             worker.decide(black_box(with_hops[i])).is_ok()
         })
     });
+    let mut i = 0;
+    g.bench_function("decide_mix_single", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            worker.decide(black_box(&requests[i])).is_ok()
+        })
+    });
+    let texts: Vec<String> = requests.iter().map(|r| r.to_value().to_json()).collect();
+    let mut i = 0;
+    g.bench_function("json_body_to_json_body", |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            let body = Value::parse(black_box(&texts[i])).unwrap();
+            answer(&mut worker, &body, 1).body.to_json()
+        })
+    });
     g.throughput(Throughput::Elements(MIX_SIZE as u64));
+    let mut verdicts = Vec::with_capacity(MIX_SIZE);
     g.bench_function("decide_batch_1024", |b| {
-        b.iter(|| worker.decide_batch(black_box(&packed)))
+        b.iter(|| worker.decide_batch_into(black_box(&packed), &mut verdicts))
+    });
+    let all: Vec<&OwnedRequest> = requests.iter().collect();
+    g.bench_function("decide_mix_batch_1024", |b| {
+        b.iter(|| worker.decide_many(black_box(&all)))
     });
     g.finish();
     assert_eq!(host.stats().total_faults(), 0);

@@ -4,8 +4,9 @@
 //! test kit's HTTP client.
 #![forbid(unsafe_code)]
 
-pub mod mix;
+pub use onbehalf_workload::mix;
 pub mod peers;
+pub mod probe;
 
 use onbehalf_core::json::OwnedRequest;
 use onbehalf_core::PackedRequest;

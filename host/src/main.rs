@@ -12,6 +12,7 @@ use onbehalf_core::json::{
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use onbehalf_host::policy::Worker;
 
+mod bench;
 mod explain;
 mod lines;
 mod module_args;
@@ -49,6 +50,9 @@ enum Command {
     },
     /// Serve decisions over HTTP through the policy-module host (127.0.0.1 by default).
     Serve(serve::ServeArgs),
+    /// Measure a policy module on the standard request mix (single calls, batches, requests
+    /// with hops), beside the embedded default module and the native core, with its fuel.
+    Bench(bench::BenchArgs),
     /// Print the decision for every hop-free request in one domain (230,400 rows).
     Table {
         /// Output format.
@@ -153,6 +157,13 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
             }
         }
         Command::Serve(args) => return serve::run(args),
+        Command::Bench(args) => match bench::run(&args) {
+            Ok(report) => write!(out, "{report}")?,
+            Err(e) => {
+                eprintln!("onbehalf bench: policy-rejected ({}): {e}", e.name());
+                return Ok(ExitCode::from(2));
+            }
+        },
         Command::Explain { request, json } => {
             let text = read_one(request)?;
             if json {

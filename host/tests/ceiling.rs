@@ -144,7 +144,7 @@ fn a_record_granting_a_hop_the_reference_denies_fails_closed() {
         "{}",
     );
     let answer = host.worker().decide(&request).unwrap();
-    assert_eq!(answer.decision.effective, Level::Identification);
+    assert_eq!(answer.decision().effective, Level::Identification);
     // A hop byte that names no reason, or an own reason the module never declared, is malformed.
     let host = self::host(2, decision, &record_bytes(decision, &[0x7f]), "{}");
     assert_eq!(

@@ -209,3 +209,61 @@ fn serve_with_no_arguments_listens_on_loopback_and_answers() {
         "{reply}"
     );
 }
+
+/// `onbehalf bench` as a policy author runs it: a module of their own (the lockdown fixture,
+/// written from docs/policy-abi.md) beside the default module and the native core.
+#[test]
+fn bench_reports_every_path_for_the_module_the_default_and_native_with_fuel() {
+    let dir = std::env::temp_dir().join(format!("onbehalf-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let module = dir.join("lockdown.wasm");
+    let wasm = wat::parse_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/lockdown.wat"
+    ))
+    .unwrap();
+    std::fs::write(&module, wasm).unwrap();
+    let module = module.to_str().unwrap();
+    let args = [
+        "bench",
+        "--module",
+        module,
+        "--seconds",
+        "0.4",
+        "--format",
+        "json",
+    ];
+    let (code, stdout, stderr) = onbehalf(&args, b"");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("bench [1/12]"), "a progress line: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["module"], module);
+    assert_eq!(report["faults"], 0);
+    let paths = report["paths"].as_array().unwrap();
+    let names: Vec<&str> = paths.iter().map(|p| p["path"].as_str().unwrap()).collect();
+    assert_eq!(names, ["single", "batch", "hops", "mix"]);
+    for p in paths {
+        for engine in ["module", "default_module", "native"] {
+            let ns = p[engine]["ns_per_decision"].as_f64().unwrap();
+            assert!(ns > 0.0, "{engine} {p}");
+        }
+        for engine in ["module", "default_module"] {
+            let fuel = p[engine]["fuel_per_decision"].as_f64().unwrap();
+            assert!(fuel > 0.0, "a module burns fuel: {engine} {p}");
+        }
+        assert!(p["native"]["fuel_per_decision"].is_null());
+    }
+    // The table names the same paths; a module that does not load is refused by name.
+    let (code, stdout, _) = onbehalf(&["bench", "--seconds", "0.1"], b"");
+    assert_eq!(code, 0);
+    assert!(stdout.lines().any(|l| l.starts_with("mix ")), "{stdout}");
+    std::fs::write(dir.join("garbage.wasm"), b"not wasm").unwrap();
+    let garbage = dir.join("garbage.wasm");
+    let (code, _, stderr) = onbehalf(&["bench", "--module", garbage.to_str().unwrap()], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("policy-rejected (invalid)"), "{stderr}");
+    let (code, _, stderr) = onbehalf(&["bench", "--seconds", "0"], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("from 0.01 to 3600"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

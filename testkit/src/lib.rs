@@ -8,5 +8,5 @@
 pub mod fuzz;
 pub mod hostile;
 pub mod http;
-pub mod requests;
+pub use onbehalf_workload::sample as requests;
 pub mod server;

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod callgrind;
 mod fuzz;
 mod process;
 mod soak;
@@ -52,6 +53,13 @@ enum Command {
     },
     /// cargo-deny's offline checks alone.
     Deny,
+    /// Instruction counts of the hot paths under Valgrind's Callgrind against the committed
+    /// baseline (`benches/callgrind-baseline.txt`): more than 5 % above it fails.
+    Callgrind {
+        /// Write the counts as the new baseline instead of comparing.
+        #[arg(long)]
+        bless: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,6 +71,7 @@ fn main() -> ExitCode {
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::Soak { seconds } => soak::soak(seconds, true),
         Command::Deny => test::deny(),
+        Command::Callgrind { bless } => callgrind::callgrind(bless),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -81,6 +81,25 @@ pub fn ensure_cargo_tool(subcommand: &str, crate_name: &str, version: &str) -> R
     cargo(&["install", crate_name, "--version", version])
 }
 
+/// A Debian package, installed when `binary` is missing (CI runs as root).
+pub fn ensure_debian_package(binary: &str, package: &str) -> Result {
+    if Path::new(binary).exists() {
+        return Ok(());
+    }
+    run("apt-get", &["update"])?;
+    run(
+        "apt-get",
+        &["install", "-y", "--no-install-recommends", package],
+    )
+}
+
+/// Every binary of the workspace in the dev profile, with the feature set of `cargo test
+/// --workspace --all-features` (`-p onbehalf-host` alone would resolve other features and
+/// rebuild wasmtime).
+pub fn build_workspace_bins() -> Result {
+    cargo(&["build", "--workspace", "--all-features", "--bins"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::printed_version;

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything CI checks.
 
 use crate::process::{cargo, ensure_cargo_tool, ensure_wasm_target, Result};
-use crate::{fuzz, soak, web};
+use crate::{callgrind, fuzz, soak, web};
 
 /// The cargo-deny version `xtask` installs when it is missing.
 const CARGO_DENY_VERSION: &str = "0.20.2";
@@ -30,8 +30,8 @@ pub fn deny() -> Result {
     ])
 }
 
-/// Format, clippy, cargo-deny, all Rust tests, the no_std wasm build, the quick soak, the
-/// fuzz smoke, the web explainer build and its browser tests.
+/// Format, clippy, cargo-deny, all Rust tests, the instruction-count gate, the no_std wasm
+/// build, the quick soak, the fuzz smoke, the web explainer build and its browser tests.
 pub fn test() -> Result {
     ensure_wasm_target()?;
     cargo(&["fmt", "--all", "--check"])?;
@@ -54,6 +54,9 @@ pub fn test() -> Result {
     ])?;
     deny()?;
     cargo(&["test", "--workspace", "--all-features"])?;
+    // Instruction counts of the hot paths against the committed baseline (the probe is the
+    // dev build the tests just made).
+    callgrind::callgrind(false)?;
     // The core must stay no_std and allocation-free.
     cargo(&[
         "build",

@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use crate::process::{cargo, ensure_wasm_target, has_version, root, run, run_in, Result};
+use crate::process::{
+    build_workspace_bins, cargo, ensure_debian_package, ensure_wasm_target, has_version, root, run,
+    run_in, Result,
+};
 
 /// The size of `bytes` gzipped at the best level (what a static server would send).
 fn gzip_size(bytes: &[u8]) -> Result<usize> {
@@ -90,26 +93,12 @@ pub fn web() -> Result {
     Ok(())
 }
 
-/// Debian's Chromium for the browser tests, installed when missing (CI runs as root).
-fn ensure_chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() {
-        return Ok(());
-    }
-    run("apt-get", &["update"])?;
-    run(
-        "apt-get",
-        &["install", "-y", "--no-install-recommends", "chromium"],
-    )
-}
-
 pub fn web_test() -> Result {
     web()?;
-    ensure_chromium()?;
+    ensure_debian_package("/usr/bin/chromium", "chromium")?;
     let web_dir = root().join("web");
     run_in(&web_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
-    // The feature set of `cargo test --workspace --all-features`: `-p onbehalf-host` alone
-    // would resolve other features and rebuild wasmtime.
-    cargo(&["build", "--workspace", "--all-features", "--bins"])?;
+    build_workspace_bins()?;
     run_in(
         &web_dir,
         "node",

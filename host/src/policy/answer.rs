@@ -14,20 +14,52 @@ use onbehalf_core::{
 use super::fault::Fault;
 use super::load::{LoadedPolicy, OwnReason};
 
-/// A checked answer to a request with hops: the decision, the module's own reasons, and per
-/// hop the own reason that denied it (if one did).
-pub(super) type Checked<'r> = Result<(Decision<'r>, u32, [Option<u8>; MAX_HOPS]), Fault>;
+/// A checked answer, compact (a few words, where a [`Decision`] with its inline hops is
+/// hundreds of bytes: answers are moved and collected per request on the hot path): the
+/// packed decision, each hop's reason, the module's own reasons, and per hop the own reason
+/// that denied it (if one did).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Compact {
+    pub decision: PackedDecision,
+    pub hops: [HopReason; MAX_HOPS],
+    pub own: u32,
+    pub hop_own: [Option<u8>; MAX_HOPS],
+}
+
+impl Compact {
+    /// A hop-free answer.
+    pub fn hop_free(decision: PackedDecision, own: u32) -> Compact {
+        Compact {
+            decision,
+            hops: [HopReason::ChainBroken; MAX_HOPS],
+            own,
+            hop_own: [None; MAX_HOPS],
+        }
+    }
+
+    /// The answer of a checked decision.
+    fn of(decision: &Decision<'_>, own: u32, hop_own: [Option<u8>; MAX_HOPS]) -> Compact {
+        let mut hops = [HopReason::ChainBroken; MAX_HOPS];
+        for (slot, h) in hops.iter_mut().zip(decision.hops()) {
+            *slot = h.reason;
+        }
+        Compact {
+            decision: PackedDecision::pack(decision),
+            hops,
+            own,
+            hop_own,
+        }
+    }
+}
+
+/// A checked answer to a request with hops, or the fault.
+pub(super) type Checked = Result<Compact, Fault>;
 
 /// A policy module's checked answer to one request.
 #[derive(Clone)]
 pub struct PolicyAnswer<'r> {
-    /// The decision. A hop the module denied for a reason of its own holds a denied spec
-    /// reason here (`hop-target-not-allowed`); [`PolicyAnswer::hop_own`] names the real one.
-    pub decision: Decision<'r>,
-    /// The module's own reasons: bit n is the n-th code of its catalog.
-    pub own: u32,
-    /// Per hop, the index of the module's own reason that denied it, if one did.
-    pub hop_own: [Option<u8>; MAX_HOPS],
+    request: &'r OwnedRequest,
+    answer: Compact,
     /// The module that answered (its catalog of own reasons).
     pub policy: Arc<LoadedPolicy>,
     /// The policy generation that answered.
@@ -37,31 +69,61 @@ pub struct PolicyAnswer<'r> {
 impl std::fmt::Debug for PolicyAnswer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PolicyAnswer")
-            .field("decision", &self.decision)
-            .field("own", &self.own)
-            .field("hop_own", &self.hop_own)
+            .field("decision", &self.decision())
+            .field("own", &self.answer.own)
+            .field("hop_own", &self.hop_own())
             .field("generation", &self.generation)
             .finish_non_exhaustive()
     }
 }
 
 impl<'r> PolicyAnswer<'r> {
-    pub(super) fn hop_free<S: Storage>(
-        request: &'r onbehalf_core::Request<S>,
-        decision: PackedDecision,
-        own: u32,
+    pub(super) fn new(
+        request: &'r OwnedRequest,
+        answer: Compact,
         policy: &Arc<LoadedPolicy>,
         generation: u64,
     ) -> PolicyAnswer<'r> {
-        let d = decision.unpack();
-        let _ = request;
         PolicyAnswer {
-            decision: Decision::new(d.effective, d.reach, d.reasons),
-            own,
-            hop_own: [None; MAX_HOPS],
+            request,
+            answer,
             policy: Arc::clone(policy),
             generation,
         }
+    }
+
+    /// The decision. A hop the module denied for a reason of its own holds a denied spec
+    /// reason here (`hop-target-not-allowed`); [`PolicyAnswer::hop_own`] names the real one.
+    #[must_use]
+    pub fn decision(&self) -> Decision<'r> {
+        let d = self.answer.decision.unpack();
+        let hops = self.request.hops();
+        let mut outcomes = [HopOutcome {
+            target: "",
+            reason: HopReason::ChainBroken,
+        }; MAX_HOPS];
+        for ((slot, hop), reason) in outcomes.iter_mut().zip(hops).zip(self.answer.hops) {
+            *slot = HopOutcome {
+                target: hop.target.as_str(),
+                reason,
+            };
+        }
+        let outcomes = outcomes.get(..hops.len()).unwrap_or_default();
+        Decision::with_hops(d.effective, d.reach, d.reasons, outcomes)
+            .unwrap_or_else(|| Decision::new(d.effective, d.reach, d.reasons))
+    }
+
+    /// The module's own reasons: bit n is the n-th code of its catalog.
+    #[must_use]
+    pub fn own(&self) -> u32 {
+        self.answer.own
+    }
+
+    /// Per hop, the index of the module's own reason that denied it, if one did.
+    #[must_use]
+    pub fn hop_own(&self) -> &[Option<u8>] {
+        let n = self.request.hops().len();
+        self.answer.hop_own.get(..n).unwrap_or_default()
     }
 
     /// The module's own reasons, in catalog order.
@@ -70,7 +132,7 @@ impl<'r> PolicyAnswer<'r> {
             .reasons
             .iter()
             .enumerate()
-            .filter(|(n, _)| self.own >> n & 1 == 1)
+            .filter(|(n, _)| self.answer.own >> n & 1 == 1)
             .map(|(_, r)| r)
     }
 
@@ -79,14 +141,14 @@ impl<'r> PolicyAnswer<'r> {
     pub fn to_value(&self) -> Value {
         let own: Vec<&str> = self.own_reasons().map(|r| r.code.as_str()).collect();
         let hop_own: Vec<Option<&str>> = self
-            .hop_own
+            .hop_own()
             .iter()
             .map(|n| {
                 n.and_then(|n| self.policy.reasons.get(usize::from(n)))
                     .map(|r| r.code.as_str())
             })
             .collect();
-        decision_with_own_reasons(&self.decision, &own, &hop_own)
+        decision_with_own_reasons(&self.decision(), &own, &hop_own)
     }
 }
 
@@ -112,23 +174,23 @@ pub(super) fn uses_realms<S: Storage>(hop: &onbehalf_core::Hop<S>) -> bool {
 }
 
 /// Checks `answer` against the engine's own decision for `request`.
-fn within_reference<'r>(request: &'r OwnedRequest, answer: &Decision<'r>) -> Result<(), Fault> {
+fn within_reference(request: &OwnedRequest, answer: &Decision<'_>) -> Result<(), Fault> {
     let reference = onbehalf_core::decide(request).map_err(|_| Fault::MalformedAnswer)?;
     invariants::within_reference(&reference, answer).map_err(|_| Fault::ExceedsReference)
 }
 
 /// An answer record (ABI v2) for `request`, checked.
-pub(super) fn record<'r>(
-    policy: &LoadedPolicy,
-    request: &'r OwnedRequest,
-    bytes: &[u8],
-) -> Checked<'r> {
+pub(super) fn record(policy: &LoadedPolicy, request: &OwnedRequest, bytes: &[u8]) -> Checked {
     let answer = Answer::from_bytes(bytes).ok_or(Fault::MalformedAnswer)?;
     let (decision, own) = packed(policy, answer.decision).ok_or(Fault::MalformedAnswer)?;
     let d = decision.unpack();
-    let mut outcomes = Vec::with_capacity(request.hops().len());
+    let mut outcomes = [HopOutcome {
+        target: "",
+        reason: HopReason::ChainBroken,
+    }; MAX_HOPS];
     let mut hop_own = [None; MAX_HOPS];
-    for ((hop, byte), own_slot) in request.hops().iter().zip(answer.hops).zip(&mut hop_own) {
+    let hops = request.hops().iter().zip(answer.hops).zip(&mut hop_own);
+    for (((hop, byte), own_slot), slot) in hops.zip(&mut outcomes) {
         let reason = if byte & OWN_REASON != 0 {
             let n = byte & !OWN_REASON;
             if usize::from(n) >= policy.reasons.len() {
@@ -139,20 +201,23 @@ pub(super) fn record<'r>(
         } else {
             record::hop_reason(byte).ok_or(Fault::MalformedAnswer)?
         };
-        outcomes.push(HopOutcome {
+        *slot = HopOutcome {
             target: hop.target.as_str(),
             reason,
-        });
+        };
     }
-    let decision = Decision::with_hops(d.effective, d.reach, d.reasons, &outcomes)
+    let outcomes = outcomes
+        .get(..request.hops().len())
+        .ok_or(Fault::MalformedAnswer)?;
+    let decision = Decision::with_hops(d.effective, d.reach, d.reasons, outcomes)
         .ok_or(Fault::MalformedAnswer)?;
     within_reference(request, &decision)?;
-    Ok((decision, own, hop_own))
+    Ok(Compact::of(&decision, own, hop_own))
 }
 
 /// A JSON answer (ABI v1) for `request`, checked.
-pub(super) fn json<'r>(request: &'r OwnedRequest, value: &Value) -> Checked<'r> {
+pub(super) fn json(request: &OwnedRequest, value: &Value) -> Checked {
     let decision = decision_from_value(value, request).ok_or(Fault::MalformedAnswer)?;
     within_reference(request, &decision)?;
-    Ok((decision, 0, [None; MAX_HOPS]))
+    Ok(Compact::of(&decision, 0, [None; MAX_HOPS]))
 }

@@ -31,7 +31,7 @@ fn fault(store: &Store<StoreState>) -> impl Fn(wasmtime::Error) -> Fault + '_ {
 }
 
 fn fuel(store: &mut Store<StoreState>, fuel: u64) -> Result<(), Fault> {
-    store.set_fuel(fuel).map_err(|_| Fault::Trap)
+    super::store::refuel(store, fuel).map_err(|_| Fault::Trap)
 }
 
 impl Buffer {

@@ -10,6 +10,9 @@ pub struct StoreState {
     max_memory: usize,
     max_table_elements: usize,
     memory_limit_hit: bool,
+    /// The fuel the last [`refuel`] set, and what the calls before it burnt in total.
+    fuel_budget: u64,
+    fuel_burnt: u64,
 }
 
 impl StoreState {
@@ -64,8 +67,31 @@ pub fn new_store(engine: &Engine, limits: &Limits) -> Store<StoreState> {
         max_memory: limits.max_memory_bytes,
         max_table_elements: 10_000,
         memory_limit_hit: false,
+        fuel_budget: 0,
+        fuel_burnt: 0,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| s);
     store
+}
+
+/// Sets the fuel for the next call, first adding what the calls since the last refuel burnt
+/// to the store's account (so [`fuel_burnt`] is exact without a read after every call).
+///
+/// # Errors
+/// If the store has no fuel metering (never: the engine enables it).
+pub fn refuel(store: &mut Store<StoreState>, budget: u64) -> wasmtime::Result<()> {
+    let left = store.get_fuel().unwrap_or(0);
+    let state = store.data_mut();
+    state.fuel_burnt += state.fuel_budget.saturating_sub(left);
+    state.fuel_budget = budget;
+    store.set_fuel(budget)
+}
+
+/// All the fuel this store's calls have burnt (instantiation excluded).
+#[must_use]
+pub fn fuel_burnt(store: &Store<StoreState>) -> u64 {
+    let left = store.get_fuel().unwrap_or(0);
+    let state = store.data();
+    state.fuel_burnt + state.fuel_budget.saturating_sub(left)
 }

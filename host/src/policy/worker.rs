@@ -19,7 +19,7 @@ use super::answer::{self, PolicyAnswer};
 use super::calls::{self, Buffer, Exports};
 use super::fault::Fault;
 use super::load::LoadedPolicy;
-use super::store::{new_store, StoreState};
+use super::store::{fuel_burnt, new_store, refuel, StoreState};
 use super::Shared;
 
 struct Live {
@@ -105,6 +105,13 @@ impl Worker {
     #[must_use]
     pub fn generation(&self) -> Option<u64> {
         self.live.as_ref().map(|l| l.generation)
+    }
+
+    /// The fuel all calls on this worker's current instance have burnt (`None` without an
+    /// instance): what a policy costs, in the unit its limits are set in.
+    #[must_use]
+    pub fn fuel_burnt(&self) -> Option<u64> {
+        self.live.as_ref().map(|l| fuel_burnt(&l.store))
     }
 
     /// Adds this worker's uncounted decisions to the host's counter.
@@ -202,6 +209,11 @@ impl Worker {
         match answer::packed(policy, raw) {
             Some((decision, own)) => {
                 let reference = self.shared.table.decide_raw(request.raw());
+                // The common case: the module agrees with the reference (which is within
+                // itself), so there is nothing to unpack.
+                if decision.raw() == reference {
+                    return Verdict::Decided(decision, own);
+                }
                 match RawDecision::classify(reference) {
                     RawDecision::Decision(r)
                         if invariants::within_reference(&r.unpack(), &decision.unpack())
@@ -231,9 +243,7 @@ impl Worker {
             if !expressible(live.policy.version, request) {
                 return Err(Fault::Unsupported);
             }
-            live.store
-                .set_fuel(limits.decide_fuel)
-                .map_err(|_| Fault::Trap)?;
+            refuel(&mut live.store, limits.decide_fuel).map_err(|_| Fault::Trap)?;
             let raw = live
                 .exports
                 .decide
@@ -364,9 +374,12 @@ impl Worker {
             .map(|r| {
                 if r.hops().is_empty() {
                     match verdicts.next() {
-                        Some(Verdict::Decided(d, own)) => {
-                            Ok(PolicyAnswer::hop_free(r, d, own, &policy, generation))
-                        }
+                        Some(Verdict::Decided(d, own)) => Ok(PolicyAnswer::new(
+                            r,
+                            answer::Compact::hop_free(d, own),
+                            &policy,
+                            generation,
+                        )),
                         Some(Verdict::Fault(f)) => Err(f),
                         _ => Err(Fault::MalformedAnswer),
                     }
@@ -374,24 +387,18 @@ impl Worker {
                     hop_answers
                         .next()
                         .unwrap_or(Err(Fault::MalformedAnswer))
-                        .map(|(decision, own, hop_own)| PolicyAnswer {
-                            decision,
-                            own,
-                            hop_own,
-                            policy: Arc::clone(&policy),
-                            generation,
-                        })
+                        .map(|a| PolicyAnswer::new(r, a, &policy, generation))
                 }
             })
             .collect()
     }
 
     /// Requests with hops: one `decide_records` call (v2) or the JSON entry one by one (v1).
-    fn decide_with_hops<'r>(
+    fn decide_with_hops(
         &mut self,
         policy: &LoadedPolicy,
-        requests: &[&'r OwnedRequest],
-    ) -> Vec<answer::Checked<'r>> {
+        requests: &[&OwnedRequest],
+    ) -> Vec<answer::Checked> {
         if requests.is_empty() {
             return Vec::new();
         }
@@ -438,11 +445,7 @@ impl Worker {
     }
 
     /// An ABI v1 module and a request with hops: the JSON entry.
-    fn decide_v1_json<'r>(
-        &mut self,
-        policy: &LoadedPolicy,
-        request: &'r OwnedRequest,
-    ) -> answer::Checked<'r> {
+    fn decide_v1_json(&mut self, policy: &LoadedPolicy, request: &OwnedRequest) -> answer::Checked {
         if !expressible(policy.version, PackedRequest::pack(request))
             || request.hops().iter().any(answer::uses_realms)
         {

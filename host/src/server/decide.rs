@@ -8,13 +8,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use onbehalf_core::json::{
-    error_to_value, explain_owned, fail_closed_for, request_from_value, OwnedRequest, Value,
+    error_object, error_to_value, explain_owned, fail_closed_for, request_from_value, OwnedRequest,
+    Value,
 };
 use onbehalf_core::RequestError;
 
 use super::body::read_json;
-use super::{admin, http_error, json, request_error, AppState};
-use crate::policy::Fault;
+use super::{admin, json, request_error, AppState};
+use crate::policy::{Fault, Worker};
 
 pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
@@ -22,67 +23,116 @@ pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request)
         Ok(v) => v,
         Err(r) => return r,
     };
-    let response = match &value {
-        Value::Array(items) if items.len() > state.config.max_batch => {
-            let expected = format!("an array of at most {} requests", state.config.max_batch);
+    let max_batch = state.config.max_batch;
+    let answer = state.pool.with(|worker| answer(worker, &value, max_batch));
+    let status = if answer.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut response = json(&state, status, &answer.body);
+    if answer.decided {
+        answer_headers(&mut response, answer.fault, answer.generation);
+    }
+    state.metrics.observe(started.elapsed());
+    response
+}
+
+/// What `POST /v1/decide` answers to a parsed body, without the HTTP around it.
+#[derive(Debug)]
+pub struct Answer {
+    /// The response body.
+    pub body: Value,
+    /// 200 (`true`) or 400: a single invalid request, or an array over the batch limit.
+    pub ok: bool,
+    /// Whether the policy module was asked (so the answer has a policy generation).
+    pub decided: bool,
+    /// The first fault that made an answer fail-closed.
+    pub fault: Option<Fault>,
+    /// The policy generation every decision of the body came from.
+    pub generation: u64,
+}
+
+/// Answers one parsed `/v1/decide` body on one worker (so one policy generation): a request
+/// → its decision (or its error, not ok); an array → an array of decisions and per-item
+/// errors (ok), unless it holds more than `max_batch` requests.
+#[must_use]
+pub fn answer(worker: &mut Worker, value: &Value, max_batch: usize) -> Answer {
+    let refused = |body| Answer {
+        body,
+        ok: false,
+        decided: false,
+        fault: None,
+        generation: 0,
+    };
+    match value {
+        Value::Array(items) if items.len() > max_batch => {
+            let expected = format!("an array of at most {max_batch} requests");
             let message = format!(
                 "request: too many requests in one array (found {} requests); expected {expected}",
                 items.len()
             );
-            http_error(&state, StatusCode::BAD_REQUEST, "invalid-request", &message)
+            refused(error_object("invalid-request", message))
         }
         Value::Array(items) => {
             let parsed: Vec<Result<OwnedRequest, RequestError>> =
                 items.iter().map(request_from_value).collect();
             let valid: Vec<&OwnedRequest> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
-            let (answers, generation) = decide_all(&state, &valid);
+            let (answers, generation) = decide_all(worker, &valid);
             let mut answers = answers.into_iter();
-            let mut faulted = None;
+            let mut fault = None;
             let values = parsed
                 .iter()
                 .map(|r| match r {
                     Err(e) => error_to_value(e),
                     Ok(_) => {
-                        let (v, fault) = answers.next().unwrap_or((Value::Null, None));
-                        faulted = faulted.or(fault);
+                        let (v, f) = answers.next().unwrap_or((Value::Null, None));
+                        fault = fault.or(f);
                         v
                     }
                 })
                 .collect();
-            let mut response = json(&state, StatusCode::OK, &Value::Array(values));
-            answer_headers(&mut response, faulted, generation);
-            response
+            Answer {
+                body: Value::Array(values),
+                ok: true,
+                decided: true,
+                fault,
+                generation,
+            }
         }
         single => match request_from_value(single) {
-            Err(e) => request_error(&state, &e),
+            Err(e) => refused(error_to_value(&e)),
             Ok(req) => {
-                let (mut answers, generation) = decide_all(&state, &[&req]);
-                let (answer, fault) = answers.pop().unwrap_or((Value::Null, None));
-                let mut response = json(&state, StatusCode::OK, &answer);
-                answer_headers(&mut response, fault, generation);
-                response
+                let (mut answers, generation) = decide_all(worker, &[&req]);
+                let (body, fault) = answers.pop().unwrap_or((Value::Null, None));
+                Answer {
+                    body,
+                    ok: true,
+                    decided: true,
+                    fault,
+                    generation,
+                }
             }
         },
-    };
-    state.metrics.observe(started.elapsed());
-    response
+    }
 }
 
-/// Decides `requests` with one worker, so every answer comes from one policy generation
+/// Decides `requests` on one worker, so every answer comes from one policy generation
 /// (returned): each answer's JSON, and the fault that made it fail-closed, if one did.
-fn decide_all(state: &AppState, requests: &[&OwnedRequest]) -> (Vec<(Value, Option<Fault>)>, u64) {
-    state.pool.with(|worker| {
-        let answers = worker
-            .decide_many(requests)
-            .into_iter()
-            .zip(requests)
-            .map(|(answer, request)| match answer {
-                Ok(a) => (a.to_value(), None),
-                Err(fault) => (fail_closed_for(fault.reason(), *request), Some(fault)),
-            })
-            .collect();
-        (answers, worker.generation().unwrap_or(0))
-    })
+fn decide_all(
+    worker: &mut Worker,
+    requests: &[&OwnedRequest],
+) -> (Vec<(Value, Option<Fault>)>, u64) {
+    let answers = worker
+        .decide_many(requests)
+        .into_iter()
+        .zip(requests)
+        .map(|(answer, request)| match answer {
+            Ok(a) => (a.to_value(), None),
+            Err(fault) => (fail_closed_for(fault.reason(), *request), Some(fault)),
+        })
+        .collect();
+    (answers, worker.generation().unwrap_or(0))
 }
 
 /// `x-onbehalf-fault` (the first fault of the answer) and `x-onbehalf-policy-generation`.
@@ -113,7 +163,7 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
         Ok(v) => v,
         Err(e) => return request_error(&state, &e),
     };
-    let (mut answers, generation) = decide_all(&state, &[&req]);
+    let (mut answers, generation) = state.pool.with(|w| decide_all(w, &[&req]));
     let (decision, fault) = answers.pop().unwrap_or((Value::Null, None));
     let agrees = reference.get("decision") == Some(&decision);
     let body = Value::Object(vec![

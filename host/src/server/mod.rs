@@ -17,6 +17,8 @@
 mod admin;
 mod body;
 mod decide;
+
+pub use decide::{answer, Answer};
 mod files;
 
 use std::path::PathBuf;

@@ -14,44 +14,12 @@
 //! | hops | none 75 %, one 15 %, two 7 %, three 3 % (targets drawn from the allowed list half the time) |
 
 use onbehalf_core::json::{OwnedHop, OwnedRequest};
+
+use crate::Rng;
 use onbehalf_core::{AuthService, RequestedLevel, ServerLocation, ServerTrust, Transport};
 
 /// How many requests the mix holds.
 pub const MIX_SIZE: usize = 1024;
-
-/// A small deterministic generator (SplitMix64): no dependency, same sequence everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A percentage draw in 0..100.
-    fn pct(&mut self) -> u64 {
-        self.next() % 100
-    }
-
-    /// Picks by cumulative percentage weights.
-    fn pick<T: Copy>(&mut self, weighted: &[(u64, T)]) -> Option<T> {
-        let mut roll = self.pct();
-        for (weight, value) in weighted {
-            if roll < *weight {
-                return Some(*value);
-            }
-            roll -= weight;
-        }
-        weighted.last().map(|(_, v)| *v)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.pct() < percent
-    }
-}
 
 const TARGETS: [&str; 4] = [
     "cifs/fs1.contoso.com",
@@ -66,28 +34,28 @@ pub fn mix() -> Vec<OwnedRequest> {
     let mut rng = Rng(0x6F6E_6265_6861_6C66); // "onbehalf"
     let mut out = Vec::with_capacity(MIX_SIZE);
     while out.len() < MIX_SIZE {
-        let level = rng.pick(&[
+        let level = rng.pick_weighted(&[
             (40, RequestedLevel::Impersonation),
             (25, RequestedLevel::Delegation),
             (15, RequestedLevel::Identification),
             (10, RequestedLevel::Default),
             (10, RequestedLevel::Anonymous),
         ]);
-        let transport = rng.pick(&[
+        let transport = rng.pick_weighted(&[
             (45, Transport::NcacnIpTcp),
             (20, Transport::NcacnNp),
             (15, Transport::Ncalrpc),
             (15, Transport::NcacnHttp),
             (5, Transport::NcadgIpUdp),
         ]);
-        let auth = rng.pick(&[
+        let auth = rng.pick_weighted(&[
             (55, AuthService::Negotiate),
             (15, AuthService::Kerberos),
             (15, AuthService::Ntlm),
             (10, AuthService::None),
             (5, AuthService::Schannel),
         ]);
-        let server_trust = rng.pick(&[
+        let server_trust = rng.pick_weighted(&[
             (50, ServerTrust::None),
             (20, ServerTrust::Constrained),
             (15, ServerTrust::Unconstrained),
@@ -110,13 +78,15 @@ pub fn mix() -> Vec<OwnedRequest> {
         let allowed_targets: Vec<String> = if kcd && rng.chance(70) {
             TARGETS
                 .iter()
-                .take(1 + (rng.next() % 2) as usize)
+                .take(1 + (rng.next_u64() % 2) as usize)
                 .map(|t| (*t).to_owned())
                 .collect()
         } else {
             Vec::new()
         };
-        let hop_count = rng.pick(&[(75, 0), (15, 1), (7, 2), (3, 3)]).unwrap_or(0);
+        let hop_count = rng
+            .pick_weighted(&[(75, 0), (15, 1), (7, 2), (3, 3)])
+            .unwrap_or(0);
         let hops = (0..hop_count)
             .map(|_| {
                 let target = if rng.chance(50) {
@@ -126,11 +96,11 @@ pub fn mix() -> Vec<OwnedRequest> {
                         .unwrap_or(TARGETS[2])
                 } else {
                     TARGETS
-                        .get((rng.next() % 4) as usize)
+                        .get((rng.next_u64() % 4) as usize)
                         .copied()
                         .unwrap_or(TARGETS[0])
                 };
-                let auth = rng.pick(&[
+                let auth = rng.pick_weighted(&[
                     (85, AuthService::Negotiate),
                     (10, AuthService::Ntlm),
                     (5, AuthService::Kerberos),

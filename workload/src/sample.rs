@@ -3,39 +3,11 @@
 //! for the checks that cannot enumerate requests with hops: the same sequence on every run
 //! and machine.
 
+use crate::Rng;
 use onbehalf_core::json::{request_from_value, OwnedHop, OwnedRequest};
 use onbehalf_core::{
     AuthService, ForestTrust, PackedRequest, Realm, Transport, REQUEST_BITS, TABLE_BITS,
 };
-
-/// SplitMix64: small, dependency-free, the same sequence everywhere.
-#[derive(Debug, Clone)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// One of `items`.
-    ///
-    /// # Panics
-    /// If `items` is empty.
-    #[allow(clippy::indexing_slicing)] // a test helper: an empty list is the caller's bug
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
 
 /// Hop targets: two in every generated `allowed_targets` list's pool, one only in a hop, one
 /// a case variant (the match is ASCII-case-insensitive).
