@@ -2,6 +2,8 @@
 //! applied to the request's canonical JSON by field path and decided with `decide_str`, so
 //! the search, the edits and the rendering are each checked against the plain decision path.
 #![allow(missing_docs)]
+// Test helpers (outside `#[test]`) check by failing.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use onbehalf_core::fix::{fixes, recommended, Action, Fix, HOW_TO};
 use onbehalf_core::json::{self, decide_str, fix_to_value, parse_request, OwnedHop, OwnedRequest};
