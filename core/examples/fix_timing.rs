@@ -54,6 +54,26 @@ fn main() {
     let big = parse_request(&big).unwrap();
     let (found, micros) = time(5, || fixes(&big).unwrap());
     println!("16 hops, all ntlm: {micros:.1} µs, {} fixes", found.len());
+    // Adversarial: a long chain that reaches far before failing, so hop levers pair widely.
+    for (name, tail) in [
+        ("16 hops, last ntlm", r#"{"target":"cifs/z","auth":"ntlm"}"#),
+        (
+            "16 hops, last two ntlm and schannel",
+            r#"{"target":"cifs/y","auth":"ntlm"},{"target":"cifs/z","auth":"schannel"}"#,
+        ),
+    ] {
+        let count = 16 - tail.matches("target").count();
+        let head: Vec<String> = (0..count)
+            .map(|i| format!(r#"{{"target":"cifs/h{i}"}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"level":"delegation","auth":"kerberos","delegation":{{"server_trust":"unconstrained"}},"hops":[{},{tail}]}}"#,
+            head.join(",")
+        );
+        let request = parse_request(&text).unwrap();
+        let (found, micros) = time(5, || fixes(&request).unwrap());
+        println!("{name}: {micros:.1} µs, {} fixes", found.len());
+    }
     let settings = parse_request(r#"{"level":"impersonation","delegation":{"server_trust":"constrained","allowed_targets":["cifs/fs1","http/web"]}}"#).unwrap();
     let (e, micros) = time(20, || exposure(&settings.delegation).unwrap());
     println!(

@@ -223,6 +223,39 @@ impl Edit {
         }
     }
 
+    /// Undoes [`apply`](Self::apply): copies the field back from `base` (the request it was
+    /// applied to), so one scratch request serves every variation without reallocating.
+    pub(crate) fn restore(self, request: &mut OwnedRequest, base: &OwnedRequest) {
+        let (delegation, from) = (&mut request.delegation, &base.delegation);
+        match self {
+            Edit::ServerTrust(_) => delegation.server_trust = from.server_trust,
+            Edit::AllowedTargets => delegation
+                .allowed_targets
+                .truncate(from.allowed_targets.len()),
+            Edit::ProtocolTransition => delegation.protocol_transition = from.protocol_transition,
+            Edit::Level(_) => request.level = base.level,
+            Edit::Auth(_) => request.auth = base.auth,
+            Edit::Transport(_) => request.transport = base.transport,
+            Edit::HopAuth(i, _) => {
+                let i = usize::from(i);
+                if let (Some(hop), Some(from)) = (request.hops.get_mut(i), base.hops.get(i)) {
+                    hop.auth = from.auth;
+                }
+            }
+            Edit::KerberosAvailable => request.kerberos_available = base.kerberos_available,
+            Edit::ServerCanImpersonate => {
+                request.server_can_impersonate = base.server_can_impersonate;
+            }
+            Edit::ClientSensitive => delegation.client_sensitive = from.client_sensitive,
+            Edit::ClientProtectedUser => {
+                delegation.client_protected_user = from.client_protected_user;
+            }
+            Edit::ClientCredentialGuard => {
+                delegation.client_credential_guard = from.client_credential_guard;
+            }
+        }
+    }
+
     /// The hop it edits, if any.
     #[must_use]
     pub const fn hop(self) -> Option<u8> {

@@ -153,10 +153,10 @@ pub fn fixes_with<S: Storage>(
     if search::outcome(&base, want).is_some_and(|o| o.meets) {
         return Ok(Vec::new());
     }
-    let search = search::Search::new(&base);
+    let mut search = search::Search::new(&base);
     let class_before = DelegationClass::of(&base.delegation);
-    let mut out: Vec<Fix> = search
-        .run()
+    let found = search.run();
+    let mut out: Vec<Fix> = found
         .into_iter()
         .map(|(edits, added_targets)| {
             let request = search.apply(&edits, &added_targets);

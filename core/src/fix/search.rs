@@ -69,6 +69,8 @@ pub(crate) type Found = (Vec<Edit>, Vec<String>);
 
 pub(crate) struct Search<'r> {
     base: &'r OwnedRequest,
+    /// The request every variation is decided in: edits are applied, decided, then restored.
+    scratch: OwnedRequest,
     want: Level,
     /// Targets a fix may add: the hop targets not yet listed, or the placeholder.
     added: Vec<String>,
@@ -89,6 +91,7 @@ impl<'r> Search<'r> {
         }
         Search {
             base,
+            scratch: base.clone(),
             want: wanted(base),
             added,
         }
@@ -103,11 +106,18 @@ impl<'r> Search<'r> {
         request
     }
 
-    fn evaluate(&self, edits: &[Edit], targets: &[String]) -> Option<Outcome> {
-        outcome(&self.apply(edits, targets), self.want)
+    fn evaluate(&mut self, edits: &[Edit], targets: &[String]) -> Option<Outcome> {
+        for edit in edits {
+            edit.apply(&mut self.scratch, targets);
+        }
+        let result = outcome(&self.scratch, self.want);
+        for edit in edits {
+            edit.restore(&mut self.scratch, self.base);
+        }
+        result
     }
 
-    fn works(&self, edits: &[Edit], targets: &[String]) -> bool {
+    fn works(&mut self, edits: &[Edit], targets: &[String]) -> bool {
         self.evaluate(edits, targets).is_some_and(|o| o.meets)
     }
 
@@ -159,7 +169,7 @@ impl<'r> Search<'r> {
     }
 
     /// Every minimal fix of one or two levers, deduplicated, in enumeration order.
-    pub fn run(&self) -> Vec<Found> {
+    pub fn run(&mut self) -> Vec<Found> {
         let moves = self.moves();
         let all = self.added.clone();
         let singles: Vec<Option<Outcome>> = moves.iter().map(|m| self.evaluate(m, &all)).collect();
@@ -200,7 +210,7 @@ impl<'r> Search<'r> {
 
     /// Makes one working fix minimal: drops added targets it does not need, then keeps the
     /// first smallest subset of its edits that still works.
-    fn minimize(&self, edits: Vec<Edit>) -> Option<Found> {
+    fn minimize(&mut self, edits: Vec<Edit>) -> Option<Found> {
         let mut targets = self.added.clone();
         if edits.contains(&Edit::AllowedTargets) {
             let mut i = 0;
@@ -223,7 +233,7 @@ impl<'r> Search<'r> {
 
     /// The first subset of `edits` (by size, then enumeration order) that works, so that no
     /// proper subset of it works; `None` if not even `edits` works.
-    fn smallest_working_subset(&self, edits: &[Edit], targets: &[String]) -> Option<Vec<Edit>> {
+    fn smallest_working_subset(&mut self, edits: &[Edit], targets: &[String]) -> Option<Vec<Edit>> {
         let n = u32::try_from(edits.len()).ok().filter(|n| *n < 16)?;
         let mut masks: Vec<u32> = (1..1u32 << n).collect();
         masks.sort_by_key(|mask| (mask.count_ones(), *mask));
