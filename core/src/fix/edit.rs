@@ -9,7 +9,7 @@ use crate::delegation::ServerTrust;
 use crate::error::FieldPath;
 use crate::json::OwnedRequest;
 use crate::level::RequestedLevel;
-use crate::model::{FieldInfo, RecordInfo, Shape};
+use crate::model::{RecordInfo, Shape};
 use crate::request::Request;
 use crate::storage::Borrowed;
 use crate::transport::Transport;
@@ -77,37 +77,15 @@ const REQUEST: &RecordInfo = &Request::<Borrowed<'static>>::INFO;
 const DELEGATION: &RecordInfo = record(REQUEST, "delegation");
 const HOP: &RecordInfo = record(REQUEST, "hops");
 
-/// The row of the field `name` (a build error if there is none).
-// Used in const items only: its panics are build errors, never runtime ones.
-#[allow(clippy::indexing_slicing, clippy::panic)]
-const fn row(record: &'static RecordInfo, name: &str) -> &'static FieldInfo {
-    let mut i = 0;
-    while i < record.fields.len() {
-        let field = &record.fields[i];
-        let (a, b) = (field.name.as_bytes(), name.as_bytes());
-        if a.len() == b.len() {
-            let mut j = 0;
-            while j < a.len() && a[j] == b[j] {
-                j += 1;
-            }
-            if j == a.len() {
-                return field;
-            }
-        }
-        i += 1;
-    }
-    panic!("no such field")
-}
-
 /// The field's name as the table spells it.
 const fn name(record: &'static RecordInfo, field: &str) -> &'static str {
-    row(record, field).name
+    record.row(field).name
 }
 
 /// The nested record of the field `name`.
 #[allow(clippy::panic)] // const items only
 const fn record(parent: &'static RecordInfo, field: &str) -> &'static RecordInfo {
-    match row(parent, field).shape {
+    match parent.row(field).shape {
         Shape::Record(inner) | Shape::RecordList(inner, _) => inner,
         _ => panic!("not a record field"),
     }
