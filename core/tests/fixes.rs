@@ -257,6 +257,39 @@ fn the_how_to_table_has_one_row_per_action_in_order() {
     }
 }
 
+/// The text of `export interface {name} {…}` in the generated TypeScript.
+fn interface(ts: &str, name: &str) -> String {
+    let start = ts.find(&format!("export interface {name} {{")).unwrap();
+    let rest = &ts[start..];
+    let first_line = rest.lines().next().unwrap();
+    if first_line.ends_with('}') {
+        return first_line.to_string(); // a one-line interface
+    }
+    rest[..rest.find("\n}").unwrap()].to_string()
+}
+
+#[test]
+fn the_typescript_declares_every_key_a_fix_renders() {
+    let ts = json::typescript();
+    let text = r#"{"level":"impersonation","hops":[{"target":"cifs/fs1"}]}"#;
+    let found = fixes(&parse_request(text).unwrap()).unwrap();
+    let rendered = to_json(&fix_to_value(&found[0]));
+    let shapes = [
+        ("Fix", &rendered),
+        ("FixChange", &rendered["changes"][0]),
+        ("FixStep", &rendered["steps"][0]),
+    ];
+    for (name, value) in shapes {
+        let declared = interface(&ts, name);
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                declared.contains(&format!(" {key}:")) || declared.contains(&format!(" {key}?:")),
+                "{name} lacks {key}: {declared}"
+            );
+        }
+    }
+}
+
 fn arb_hop() -> impl Strategy<Value = OwnedHop> {
     const TARGETS: [&str; 4] = ["cifs/fs1", "CIFS/FS1", "http/web", "mssql/db"];
     (
