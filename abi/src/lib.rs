@@ -89,7 +89,7 @@ pub const EXPORTS_V2: &[Export] = &[
     Export {
         name: "decide_records",
         signature: "(i32, i32, i32, i32) -> (i32)",
-        doc: "count request records (in_len bytes at in_ptr) → count answer records of 32 bytes at out_ptr; returns count",
+        doc: "count request records (in_len bytes at in_ptr) → count answer records of 24 bytes at out_ptr; returns count",
     },
     Export {
         name: "alloc",

@@ -25,6 +25,19 @@ pub enum Shape {
     RecordList(&'static RecordInfo, usize),
 }
 
+impl Shape {
+    /// How many bits a packed field of this shape takes: a choice its index, a flag one bit,
+    /// a list one bit ("not empty"); 0 for what does not pack.
+    #[must_use]
+    pub const fn packed_width(&self) -> u32 {
+        match self {
+            Shape::Choice(set) => width_for(set.choices.len()),
+            Shape::Bool | Shape::TextList => 1,
+            Shape::Text | Shape::Record(_) | Shape::RecordList(..) => 0,
+        }
+    }
+}
+
 /// A vocabulary as a field type: its values and the error code of an unknown name.
 #[derive(Debug, Clone, Copy)]
 pub struct ChoiceSet {

@@ -100,13 +100,8 @@ const fn combinations(record: &RecordInfo) -> usize {
 const REASON_SHIFT: u32 = 4;
 const DECISION_BITS: u32 = REASON_SHIFT + Reason::ALL.len() as u32;
 
-/// The width of a packed field of this shape.
 const fn width(shape: &Shape) -> u32 {
-    match shape {
-        Shape::Choice(set) => crate::model::width_for(set.choices.len()),
-        Shape::Bool | Shape::TextList => 1,
-        Shape::Text | Shape::Record(_) | Shape::RecordList(..) => 0,
-    }
+    shape.packed_width()
 }
 
 /// The end of the packed layout of `record` (and its nested records): the highest bit used,

@@ -4,18 +4,17 @@
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand};
 use onbehalf_core::json::{
     decide_str, error_to_value, explain_value, fail_closed_for, invalid_utf8, parse_request,
     request_from_value, Value,
 };
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
-use onbehalf_host::policy::{Limits, PolicyHost, Worker};
+use onbehalf_host::policy::Worker;
 
 mod explain;
 mod lines;
+mod module_args;
 mod serve;
 mod table;
 
@@ -37,10 +36,8 @@ enum Command {
     Decide {
         /// A request as JSON (reads stdin when absent).
         request: Option<String>,
-        /// Decide through this wasm policy module (in the sandboxed host) instead of the
-        /// native core.
-        #[arg(long, value_name = "FILE")]
-        module: Option<PathBuf>,
+        #[command(flatten)]
+        module: module_args::ModuleArgs,
     },
     /// Explain one request: the decision, each step that fired with its rule and source, each hop.
     Explain {
@@ -134,9 +131,9 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
     let mut out = io::BufWriter::new(stdout.lock());
     match cli.command {
         Command::Decide { request, module } => {
-            let mut worker = match module {
+            let mut worker = match module.module {
                 None => None,
-                Some(path) => match PolicyHost::from_file(&path, Limits::default()) {
+                Some(_) => match module.host() {
                     Ok(host) => Some(host.worker()),
                     Err(e) => {
                         eprintln!("onbehalf decide: policy-rejected ({}): {e}", e.name());

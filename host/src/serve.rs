@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use onbehalf_host::banner;
-use onbehalf_host::policy::{Limits, PolicyHost};
+use onbehalf_host::policy::PolicyHost;
 use onbehalf_host::server::{serve, AppState, ServerConfig};
 
 /// Options of `onbehalf serve`.
@@ -15,9 +15,8 @@ pub struct ServeArgs {
     /// Address to listen on (loopback by default; port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Policy module to load instead of the embedded default.
-    #[arg(long, value_name = "FILE")]
-    module: Option<PathBuf>,
+    #[command(flatten)]
+    module: crate::module_args::ModuleArgs,
     /// Reload the module when its file changes (needs --module).
     #[arg(long, requires = "module")]
     watch: bool,
@@ -92,15 +91,11 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let host = match &args.module {
-        Some(path) => PolicyHost::from_file(path, Limits::default()),
-        None => PolicyHost::with_default_module(Limits::default()),
-    };
-    let host = match host {
+    let host = match args.module.host() {
         Ok(h) => h,
         Err(e) => return fail(format!("policy-rejected ({}): {e}", e.name())),
     };
-    if let (true, Some(path)) = (args.watch, args.module.clone()) {
+    if let (true, Some(path)) = (args.watch, args.module.module.clone()) {
         watch(host.clone(), path);
     }
     let config = ServerConfig {

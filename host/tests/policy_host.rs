@@ -253,6 +253,28 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
            (func (export "decide") (param i64) (result i64) i64.const -99) {GOOD_REST})"#
     )));
     assert!(matches!(e, LoadError::SmokeTest { found: -99, .. }), "{e}");
+    // Features a policy may not use (docs/policy-abi.md §1): a shared memory (threads),
+    // relaxed SIMD (non-deterministic), a 64-bit memory, a second memory.
+    for memory in [
+        r#"(memory (export "memory") 1 1 shared)"#,
+        r#"(memory (export "memory") i64 1)"#,
+        r#"(memory (export "memory") 1) (memory 1)"#,
+    ] {
+        let e = load(&wat(&format!(
+            r#"(module {memory}
+               (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+               (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+        )));
+        assert!(matches!(e, LoadError::Invalid(_)), "{memory}: {e}");
+    }
+    let e = load(&wat(&format!(
+        r#"(module (memory (export "memory") 1)
+           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
+           (func (export "decide") (param i64) (result i64)
+             (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i32x4 0 0 0 0))) i64.const 6)
+           {GOOD_REST})"#
+    )));
+    assert!(matches!(e, LoadError::Invalid(_)), "relaxed SIMD: {e}");
     let e = PolicyHost::from_bytes(
         DEFAULT_MODULE,
         "x",

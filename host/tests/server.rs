@@ -195,6 +195,11 @@ fn policy_upload_is_off_by_default_and_needs_the_token() {
     );
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["error"]["code"], "policy-rejected");
+    let message = r.json()["error"]["message"].clone();
+    assert!(
+        message.as_str().is_some_and(|m| m.starts_with("invalid: ")),
+        "the load error's name leads the message: {message}"
+    );
     assert_eq!(state.host().info().generation, 1);
 
     let unconstrained =

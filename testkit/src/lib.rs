@@ -1,10 +1,12 @@
 //! Test helpers shared by onbehalf's tests, benches and soak run, so none is copied between
 //! test files: one HTTP/1.1 client ([`http`]), servers in process or as a child process
 //! ([`server`]), hostile policy modules written in WAT ([`hostile`]), and the properties of
-//! the fuzz targets that run the host ([`fuzz`]).
+//! the fuzz targets that run the host ([`fuzz`]), and a seeded sample of requests with hops
+//! ([`requests`]).
 #![forbid(unsafe_code)]
 
 pub mod fuzz;
 pub mod hostile;
 pub mod http;
+pub mod requests;
 pub mod server;

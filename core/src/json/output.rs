@@ -161,8 +161,8 @@ pub fn decide_value(value: &Value) -> Value {
 #[must_use]
 pub fn decide_str(text: &str) -> String {
     match Value::parse(text) {
-        Ok(value) => decide_value(&value).to_string(),
-        Err(e) => error_to_value(&e).to_string(),
+        Ok(value) => decide_value(&value).to_json(),
+        Err(e) => error_to_value(&e).to_json(),
     }
 }
 

@@ -62,28 +62,89 @@ impl Value {
     /// ```
     pub fn parse(text: &str) -> Result<Value, RequestError> {
         let mut p = Parser {
+            text,
             bytes: text.as_bytes(),
             pos: 0,
         };
-        p.skip_ws();
-        let v = p.value(0)?;
-        p.skip_ws();
-        if p.pos != p.bytes.len() {
-            return Err(p.error("unexpected text after the JSON value"));
+        let parsed = (|| {
+            p.skip_ws();
+            let v = p.value(0)?;
+            p.skip_ws();
+            if p.pos != p.bytes.len() {
+                return Err(p.error("unexpected text after the JSON value"));
+            }
+            Ok(v)
+        })();
+        parsed.map_err(|e| {
+            RequestError::new(ErrorCode::InvalidJson, FieldPath::REQUEST, "RFC 8259 JSON")
+                .found(format_args!("{} at byte {}", e.what, e.at))
+        })
+    }
+
+    /// Compact JSON text (no spaces), strings escaped per RFC 8259: what `to_string()` gives,
+    /// written straight into one buffer (the hot paths' serializer).
+    ///
+    /// ```
+    /// use onbehalf_core::json::Value;
+    /// let v = Value::parse(r#"{"a":["x\n",1,null]}"#).unwrap();
+    /// assert_eq!(v.to_json(), v.to_string());
+    /// ```
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends [`to_json`](Self::to_json)'s text to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(n),
+            Value::String(s) => write_string(out, s),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Object(fields) => {
+                out.push('{');
+                for (i, (key, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_string(out, key);
+                    out.push(':');
+                    value.write_json(out);
+                }
+                out.push('}');
+            }
         }
-        Ok(v)
     }
 }
 
+/// A syntax error inside the parser: kept small so every `Result` the recursive descent
+/// passes up stays a few words (the full [`RequestError`] is built once, at the top).
+struct Syntax {
+    what: &'static str,
+    at: usize,
+}
+
 struct Parser<'t> {
+    text: &'t str,
     bytes: &'t [u8],
     pos: usize,
 }
 
 impl Parser<'_> {
-    fn error(&self, what: &str) -> RequestError {
-        RequestError::new(ErrorCode::InvalidJson, FieldPath::REQUEST, "RFC 8259 JSON")
-            .found(format_args!("{what} at byte {}", self.pos))
+    fn error(&self, what: &'static str) -> Syntax {
+        Syntax { what, at: self.pos }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -105,7 +166,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, RequestError> {
+    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, Syntax> {
         if self.bytes.get(self.pos..self.pos + word.len()) == Some(word) {
             self.pos += word.len();
             Ok(value)
@@ -114,7 +175,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, RequestError> {
+    fn value(&mut self, depth: usize) -> Result<Value, Syntax> {
         match self.peek() {
             None => Err(self.error("unexpected end of input")),
             Some(b'n') => self.literal(b"null", Value::Null),
@@ -128,7 +189,7 @@ impl Parser<'_> {
         }
     }
 
-    fn check_depth(&self, depth: usize) -> Result<(), RequestError> {
+    fn check_depth(&self, depth: usize) -> Result<(), Syntax> {
         if depth > MAX_DEPTH {
             Err(self.error("nesting deeper than 64"))
         } else {
@@ -136,10 +197,10 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value, RequestError> {
+    fn array(&mut self, depth: usize) -> Result<Value, Syntax> {
         self.check_depth(depth)?;
         self.pos += 1; // '['
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(4);
         self.skip_ws();
         if self.eat(b']') {
             return Ok(Value::Array(items));
@@ -157,10 +218,10 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, RequestError> {
+    fn object(&mut self, depth: usize) -> Result<Value, Syntax> {
         self.check_depth(depth)?;
         self.pos += 1; // '{'
-        let mut fields: Vec<(String, Value)> = Vec::new();
+        let mut fields: Vec<(String, Value)> = Vec::with_capacity(8);
         self.skip_ws();
         if self.eat(b'}') {
             return Ok(Value::Object(fields));
@@ -201,7 +262,7 @@ impl Parser<'_> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Value, RequestError> {
+    fn number(&mut self) -> Result<Value, Syntax> {
         let start = self.pos;
         self.eat(b'-');
         match self.peek() {
@@ -227,7 +288,7 @@ impl Parser<'_> {
         Ok(Value::Number(String::from_utf8_lossy(text).into_owned()))
     }
 
-    fn hex4(&mut self) -> Result<u32, RequestError> {
+    fn hex4(&mut self) -> Result<u32, Syntax> {
         let mut n = 0;
         for _ in 0..4 {
             let digit = match self.peek() {
@@ -243,21 +304,35 @@ impl Parser<'_> {
         Ok(n)
     }
 
-    fn string(&mut self) -> Result<String, RequestError> {
+    fn string(&mut self) -> Result<String, Syntax> {
         self.pos += 1; // '"'
         let mut out = String::new();
+        let mut first = true;
         loop {
-            // Copy the longest run of plain characters at once.
+            // The longest run of plain characters, taken as a slice of the input: it stops
+            // only at ASCII bytes, so both ends are char boundaries and no re-validation is due.
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
+            let rest = self.bytes.get(run_start..).unwrap_or_default();
+            let len = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            self.pos += len;
+            let run = self
+                .text
+                .get(run_start..self.pos)
+                .ok_or_else(|| self.error("invalid UTF-8"))?;
+            match self.peek() {
+                None => return Err(self.error("unterminated string")),
+                // The common case, a string without escapes: one exact allocation.
+                Some(b'"') if first => {
+                    self.pos += 1;
+                    return Ok(String::from(run));
                 }
-                self.pos += 1;
+                _ => {}
             }
-            let run = self.bytes.get(run_start..self.pos).unwrap_or_default();
-            // The input is a &str and a run never splits a code point (it stops only at ASCII).
-            out.push_str(core::str::from_utf8(run).map_err(|_| self.error("invalid UTF-8"))?);
+            first = false;
+            out.push_str(run);
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
@@ -293,7 +368,7 @@ impl Parser<'_> {
 
     /// After `\u`: one code point, joining a surrogate pair. A lone surrogate cannot be held
     /// in a Rust string; it is rejected rather than replaced, so no input is silently altered.
-    fn unicode_escape(&mut self) -> Result<char, RequestError> {
+    fn unicode_escape(&mut self) -> Result<char, Syntax> {
         let first = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&first) {
             if !(self.eat(b'\\') && self.eat(b'u')) {
@@ -314,50 +389,35 @@ impl Parser<'_> {
 /// Compact JSON text (no spaces), strings escaped per RFC 8259.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Null => f.write_str("null"),
-            Value::Bool(b) => f.write_str(if *b { "true" } else { "false" }),
-            Value::Number(n) => f.write_str(n),
-            Value::String(s) => write_string(f, s),
-            Value::Array(items) => {
-                f.write_char('[')?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_char(']')
-            }
-            Value::Object(fields) => {
-                f.write_char('{')?;
-                for (i, (key, value)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write_string(f, key)?;
-                    write!(f, ":{value}")?;
-                }
-                f.write_char('}')
-            }
-        }
+        f.write_str(&self.to_json())
     }
 }
 
-fn write_string(f: &mut impl Write, s: &str) -> fmt::Result {
-    f.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => f.write_str("\\\"")?,
-            '\\' => f.write_str("\\\\")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
-            c => f.write_char(c)?,
+/// A JSON string literal: plain runs copied at once, escapes only where RFC 8259 needs them.
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        if escape.is_empty() {
+            // Other control characters: \u00XX (always ASCII, so `i` is a char boundary).
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
-    f.write_char('"')
+    out.push_str(s.get(run..).unwrap_or_default());
+    out.push('"');
 }
 
 /// Shorthand for building output objects.

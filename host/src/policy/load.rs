@@ -3,6 +3,7 @@
 //! half-loaded: a module either passes every check or is refused with a named error.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use wasmtime::{Engine, ExternType, FuncType, InstancePre, Linker, Module, ValType};
 
@@ -142,6 +143,8 @@ pub struct LoadedPolicy {
     pub version: i32,
     /// Its own reason codes (empty for ABI v1 and for a module that declares none).
     pub reasons: Vec<OwnReason>,
+    /// Its faults' log (shared by every worker running it).
+    pub faults: Arc<super::faultlog::FaultLog>,
 }
 
 /// A function export's type as the host prints it, or a description of what it is instead.
@@ -300,5 +303,6 @@ pub fn load(
         size: bytes.len(),
         version,
         reasons,
+        faults: Arc::default(),
     })
 }

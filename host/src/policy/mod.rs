@@ -7,6 +7,7 @@
 mod answer;
 mod calls;
 mod fault;
+mod faultlog;
 mod limits;
 mod load;
 mod reasons;
@@ -47,15 +48,18 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub(crate) fn count_fault(&self, fault: Fault) {
+    /// Counts a fault of `policy`, and logs it if its fault log says a line is due.
+    pub(crate) fn count_fault(&self, fault: Fault, policy: &LoadedPolicy) {
         let index = Fault::ALL.iter().position(|f| *f == fault).unwrap_or(0);
         if let Some(counter) = self.faults.get(index) {
             counter.fetch_add(1, Ordering::Relaxed);
         }
-        eprintln!(
-            "onbehalf: policy module fault: {} (answered fail-closed)",
-            fault.name()
-        );
+        if let Some(line) = policy
+            .faults
+            .note(fault, &policy.source, std::time::Instant::now())
+        {
+            eprintln!("{line}");
+        }
     }
 
     /// Total faults of every kind.
@@ -122,6 +126,20 @@ impl PolicyHost {
         let mut config = Config::new();
         config.consume_fuel(true);
         config.max_wasm_stack(limits.max_stack_bytes);
+        // The wasm features a policy may use (docs/policy-abi.md): what compilers emit for
+        // wasm32 by default. Off: what could make a policy non-deterministic (threads,
+        // relaxed SIMD; NaN bits are canonicalised) or that no policy needs. Threads, GC,
+        // function references and exceptions are not even compiled into this wasmtime.
+        config
+            .wasm_shared_everything_threads(false)
+            .wasm_relaxed_simd(false)
+            .wasm_memory64(false)
+            .wasm_multi_memory(false)
+            .wasm_gc(false)
+            .wasm_stack_switching(false)
+            .wasm_custom_page_sizes(false)
+            .wasm_wide_arithmetic(false)
+            .cranelift_nan_canonicalization(true);
         Engine::new(&config).map_err(|e| LoadError::Instantiate(format!("engine: {e:#}")))
     }
 

@@ -172,7 +172,9 @@ impl Worker {
             match self.instantiate() {
                 Ok(live) => self.live = Some(live),
                 Err(fault) => {
-                    self.shared.stats.count_fault(fault);
+                    self.shared
+                        .stats
+                        .count_fault(fault, &self.shared.current().1);
                     return Err(fault);
                 }
             }
@@ -182,7 +184,7 @@ impl Worker {
         };
         let result = call(live, &self.shared.limits);
         if let Err(fault) = result {
-            self.shared.stats.count_fault(fault);
+            self.shared.stats.count_fault(fault, &live.policy);
             if fault != Fault::Unsupported {
                 self.live = None;
             }
@@ -207,15 +209,15 @@ impl Worker {
                     {
                         Verdict::Decided(decision, own)
                     }
-                    _ => self.fault(Fault::ExceedsReference),
+                    _ => self.fault(policy, Fault::ExceedsReference),
                 }
             }
-            None => self.fault(Fault::MalformedAnswer),
+            None => self.fault(policy, Fault::MalformedAnswer),
         }
     }
 
-    fn fault(&self, fault: Fault) -> Verdict {
-        self.shared.stats.count_fault(fault);
+    fn fault(&self, policy: &LoadedPolicy, fault: Fault) -> Verdict {
+        self.shared.stats.count_fault(fault, policy);
         Verdict::Fault(fault)
     }
 
@@ -284,10 +286,12 @@ impl Worker {
             out.push(match &result {
                 _ if !r.is_valid() => invalid(*r),
                 Err(fault) => Verdict::Fault(*fault),
-                Ok(policy) if !expressible(policy.version, *r) => self.fault(Fault::Unsupported),
+                Ok(policy) if !expressible(policy.version, *r) => {
+                    self.fault(policy, Fault::Unsupported)
+                }
                 Ok(policy) => match raw.next() {
                     Some(a) => self.checked(policy, *r, *a),
-                    None => self.fault(Fault::MalformedAnswer),
+                    None => self.fault(policy, Fault::MalformedAnswer),
                 },
             });
         }
@@ -425,7 +429,7 @@ impl Worker {
                 .map(|(r, b)| {
                     let checked = answer::record(policy, r, b);
                     if let Err(f) = checked {
-                        self.shared.stats.count_fault(f);
+                        self.shared.stats.count_fault(f, policy);
                     }
                     checked
                 })
@@ -442,7 +446,7 @@ impl Worker {
         if !expressible(policy.version, PackedRequest::pack(request))
             || request.hops().iter().any(answer::uses_realms)
         {
-            self.shared.stats.count_fault(Fault::Unsupported);
+            self.shared.stats.count_fault(Fault::Unsupported, policy);
             return Err(Fault::Unsupported);
         }
         let text = request.to_value().to_string();

@@ -139,7 +139,7 @@ pub async fn serve(
 
 fn json(state: &AppState, status: StatusCode, body: &Value) -> Response {
     state.metrics.count_status(status.as_u16());
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, body.to_json()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -1,0 +1,128 @@
+//! A seeded sample of valid requests over the whole request space — every packed field,
+//! `allowed_targets`, and 0–5 hops with every hop field (realms and forest trusts included) —
+//! for the checks that cannot enumerate requests with hops: the same sequence on every run
+//! and machine.
+
+use onbehalf_core::json::{request_from_value, OwnedHop, OwnedRequest};
+use onbehalf_core::{
+    AuthService, ForestTrust, PackedRequest, Realm, Transport, REQUEST_BITS, TABLE_BITS,
+};
+
+/// SplitMix64: small, dependency-free, the same sequence everywhere.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// One of `items`.
+    ///
+    /// # Panics
+    /// If `items` is empty.
+    #[allow(clippy::indexing_slicing)] // a test helper: an empty list is the caller's bug
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+}
+
+/// Hop targets: two in every generated `allowed_targets` list's pool, one only in a hop, one
+/// a case variant (the match is ASCII-case-insensitive).
+pub const TARGETS: [&str; 4] = ["cifs/fs1", "CIFS/FS1", "http/web", "mssql/db"];
+
+/// Which requests to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Space {
+    /// Every request (revision 3: realms and forest trusts too).
+    All,
+    /// Requests within one domain (what a policy ABI v1 module can be asked).
+    OneDomain,
+}
+
+/// A valid packed request drawn uniformly from the integers of `space`.
+pub fn packed(rng: &mut Rng, space: Space) -> PackedRequest {
+    let bits = match space {
+        Space::All => REQUEST_BITS,
+        Space::OneDomain => TABLE_BITS,
+    };
+    loop {
+        let raw = (rng.next_u64() & ((1 << bits) - 1)) as i64;
+        if let Ok(p) = PackedRequest::from_raw(raw) {
+            if p.is_valid() {
+                return p;
+            }
+        }
+    }
+}
+
+fn trust(rng: &mut Rng) -> ForestTrust {
+    let bits = rng.next_u64();
+    ForestTrust {
+        tgt_delegation: bits & 1 != 0,
+        quarantined: bits & 2 != 0,
+        selective_auth: bits & 4 != 0,
+        allowed_to_authenticate: bits & 8 != 0,
+        two_way: bits & 16 != 0,
+    }
+}
+
+fn hop(rng: &mut Rng, space: Space) -> OwnedHop {
+    let mut hop = OwnedHop::blank();
+    hop.target = rng.pick(&TARGETS).to_owned();
+    hop.auth = rng.pick(AuthService::ALL);
+    // A hop never uses the local-only ncalrpc (§4).
+    hop.transport = rng.pick(Transport::ALL.get(1..).unwrap_or_default());
+    if space == Space::All {
+        hop.realm = rng.pick(Realm::ALL);
+    }
+    if hop.realm == Realm::OtherForest {
+        hop.forest_trust = trust(rng);
+    }
+    hop
+}
+
+/// One valid request: a random packed request, a target list when it says the list is not
+/// empty, and 0–`max_hops` hops.
+#[allow(clippy::missing_panics_doc, clippy::panic)] // a valid packed request always converts
+pub fn request(rng: &mut Rng, space: Space, max_hops: usize) -> OwnedRequest {
+    let base = packed(rng, space);
+    let value = base
+        .unpack()
+        .map(|r| r.to_value())
+        .unwrap_or_else(|e| panic!("a valid packed request unpacks: {e}"));
+    let mut request =
+        request_from_value(&value).unwrap_or_else(|e| panic!("its JSON reads back: {e}"));
+    if request.delegation.has_allowed_targets() {
+        let n = 1 + rng.below(2);
+        request.delegation.allowed_targets =
+            (0..n).map(|_| rng.pick(&TARGETS[..3]).to_owned()).collect();
+    }
+    request.hops = (0..rng.below(max_hops + 1))
+        .map(|_| hop(rng, space))
+        .collect();
+    request
+}
+
+/// `n` requests of `space` from `seed`, each with 1–`max_hops` hops.
+pub fn with_hops(seed: u64, space: Space, n: usize, max_hops: usize) -> Vec<OwnedRequest> {
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| loop {
+            let r = request(&mut rng, space, max_hops);
+            if !r.hops.is_empty() {
+                break r;
+            }
+        })
+        .collect()
+}
