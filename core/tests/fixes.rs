@@ -5,7 +5,7 @@
 // Test helpers (outside `#[test]`) check by failing.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use onbehalf_core::fix::{fixes, recommended, Action, Fix, HOW_TO};
+use onbehalf_core::fix::{fixes, fixes_with, recommended, Accounts, Action, Fix, HOW_TO};
 use onbehalf_core::json::{self, decide_str, fix_to_value, parse_request, OwnedHop, OwnedRequest};
 use onbehalf_core::{AuthService, PackedRequest, Realm, Transport};
 use proptest::prelude::*;
@@ -227,6 +227,17 @@ fn the_classic_double_hop_is_fixed_by_kerberos_only_constrained_delegation_to_th
         format!("samba-tool delegation add-service <server account> {spn}").as_str()
     );
     assert!(step["powershell"].as_str().unwrap().contains(spn));
+    // With the accounts known, the commands name them.
+    let accounts = Accounts {
+        server: "SQLFRONT$",
+        client: "alice",
+    };
+    let named = fixes_with(&parse_request(&text).unwrap(), &accounts).unwrap();
+    let command = named[0].steps[0].samba_tool.as_deref().unwrap();
+    assert_eq!(
+        command,
+        format!("samba-tool delegation add-service SQLFRONT$ {spn}")
+    );
     // Then protocol transition, resource-based and unconstrained never come before it.
     let classes: Vec<_> = found.iter().map(Fix::delegation_class).collect();
     assert!(classes.windows(2).all(|w| w[0] <= w[1]), "{classes:?}");
