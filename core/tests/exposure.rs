@@ -135,3 +135,25 @@ fn what_each_kind_of_delegation_exposes() {
         "protocol_transition": true});
     assert_eq!(reach_counts(transition, "cifs/fs1"), (12, 0));
 }
+
+#[test]
+fn bad_settings_and_requests_are_errors_naming_the_field() {
+    use onbehalf_core::fix::fixes;
+    use onbehalf_core::{Delegation, ErrorCode, Hop, Request, RequestedLevel};
+    let settings: Delegation = Delegation {
+        allowed_targets: &[""][..],
+        ..Delegation::blank()
+    };
+    let error = exposure(&settings).unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidValue);
+    assert!(
+        error
+            .to_string()
+            .starts_with("delegation.allowed_targets[0]"),
+        "{error}"
+    );
+    let hops = [Hop::to("")];
+    let mut request = Request::new(RequestedLevel::Impersonation);
+    request.hops = &hops[..];
+    assert_eq!(fixes(&request).unwrap_err().code, ErrorCode::InvalidValue);
+}
