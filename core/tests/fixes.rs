@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use onbehalf_core::fix::{fixes, fixes_with, recommended, Accounts, Action, Fix, HOW_TO};
-use onbehalf_core::json::{self, decide_str, fix_to_value, parse_request, OwnedHop, OwnedRequest};
+use onbehalf_core::json::{
+    self, decide_str, fix_str, fix_to_value, fixes_to_value, parse_request, OwnedHop, OwnedRequest,
+};
 use onbehalf_core::{AuthService, PackedRequest, Realm, Transport};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -183,6 +185,10 @@ fn the_first_fix_of_every_worked_example_that_falls_short_works() {
         }
         short += 1;
         let found = check_all(&request);
+        // The one answer shape: the decision, then the fixes in rank order.
+        let answer: Value = serde_json::from_str(&fix_str(&case["request"].to_string())).unwrap();
+        assert_eq!(answer["decision"], decide(&canonical), "{id}");
+        assert_eq!(answer["fixes"], to_json(&fixes_to_value(&found)), "{id}");
         let unfixable = NO_FIX.iter().any(|(no, _)| *no == id);
         assert_eq!(found.is_empty(), unfixable, "{id}");
         if let Some(first) = found.first() {

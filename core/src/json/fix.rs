@@ -5,7 +5,8 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::output::{decide_owned, decision_to_value};
+use super::output::{decide_owned, decision_to_value, error_to_value};
+use super::read::request_from_value;
 use super::value::{object, string, Value};
 use crate::error::{FieldPath, Segment};
 use crate::fix::{Exposure, Fix, Step};
@@ -88,6 +89,40 @@ pub fn fixes_to_value(fixes: &[Fix]) -> Value {
     Value::Array(fixes.iter().map(fix_to_value).collect())
 }
 
+/// The fix answer for one request value: `{"decision": …, "fixes": [ … ]}` — the request's
+/// decision and its fixes, ranked (the first is the one to recommend unless it
+/// `lowers_security`) — or the error object.
+#[must_use]
+pub fn fix_value(value: &Value) -> Value {
+    let request = match request_from_value(value) {
+        Ok(request) => request,
+        Err(e) => return error_to_value(&e),
+    };
+    match (crate::decide(&request), crate::fix::fixes(&request)) {
+        (Ok(decision), Ok(fixes)) => object([
+            ("decision", decision_to_value(&decision)),
+            ("fixes", fixes_to_value(&fixes)),
+        ]),
+        (Err(e), _) | (_, Err(e)) => error_to_value(&e),
+    }
+}
+
+/// [`fix_value`] on one JSON text; one line of JSON (no newline).
+///
+/// ```
+/// let out = onbehalf_core::json::fix_str(r#"{"level":"impersonation","hops":[{"target":"cifs/fs1"}]}"#);
+/// assert!(out.starts_with(r#"{"decision":{"effective":"impersonation","reach":"local""#));
+/// assert!(out.contains(r#""fixes":[{"changes":[{"field":"delegation.server_trust","value":"constrained""#));
+/// assert!(onbehalf_core::json::fix_str("{").starts_with(r#"{"error":{"code":"invalid-json""#));
+/// ```
+#[must_use]
+pub fn fix_str(text: &str) -> String {
+    match Value::parse(text) {
+        Ok(value) => fix_value(&value).to_string(),
+        Err(e) => error_to_value(&e).to_string(),
+    }
+}
+
 /// An exposure: `{"settings": request, "targets": […], "reached": [{"target", "clients":
 /// [{"request","decision"}]}]}`, one entry per target, every client kind whose identity
 /// reaches it, as the decision that shows it.
@@ -101,7 +136,7 @@ pub fn exposure_to_value(exposure: &Exposure) -> Value {
             .map(|row| {
                 let decision = match row.decision() {
                     Ok(d) => decision_to_value(&d),
-                    Err(e) => super::output::error_to_value(&e),
+                    Err(e) => error_to_value(&e),
                 };
                 object([("request", row.request.to_value()), ("decision", decision)])
             });

@@ -130,6 +130,8 @@ export interface Fix {
   delegation: { before: DelegationClass; after: DelegationClass; meaning: string };
   widens: boolean; lowers_security: boolean; steps: FixStep[]; request: CanonicalRequest; decision: Decision;
 }
+/** The fix answer: the request's decision and its fixes, ranked (the first is the one to recommend unless it `lowers_security`). */
+export interface FixAnswer { decision: Decision; fixes: Fix[] }
 /** What a server's delegation settings expose: per target, every client kind whose identity reaches it, as decisions. */
 export interface Exposure {
   settings: CanonicalRequest; targets: string[];
