@@ -223,6 +223,8 @@ fn the_classic_double_hop_is_fixed_by_kerberos_only_constrained_delegation_to_th
         serde_json::json!([spn])
     );
     assert_eq!(first["delegation"]["after"], "constrained-kerberos-only");
+    let summary = format!("Kerberos-only constrained delegation from <server account> to {spn}");
+    assert_eq!(first["summary"], summary.as_str());
     assert_eq!(first["widens"], true);
     assert_eq!(first["lowers_security"], false);
     assert_eq!(first["decision"]["hops"][0]["allowed"], true);

@@ -4,7 +4,8 @@
 //!
 //! Templates name what the request does not know with placeholders: `{server}` and
 //! `{client}` (the accounts, [`Accounts`]), `{spn}` (an allowed target), `{value}` (the API
-//! constant or protocol sequence), `{hop}` (a hop's number, 1-based).
+//! constant or protocol sequence), `{name}` (the value's canonical name), `{hop}` (a hop's
+//! number, 1-based).
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -57,6 +58,8 @@ vocabulary! {
 pub struct HowTo {
     /// The action.
     pub action: Action,
+    /// What the change is, as a phrase (a fix's summary joins its steps' titles).
+    pub title: &'static str,
     /// The Active Directory PowerShell cmdlet.
     pub powershell: Option<&'static str>,
     /// The Samba AD `samba-tool` command.
@@ -69,6 +72,7 @@ pub struct HowTo {
 
 const fn row(
     action: Action,
+    title: &'static str,
     powershell: Option<&'static str>,
     samba_tool: Option<&'static str>,
     windows: Option<&'static str>,
@@ -76,6 +80,7 @@ const fn row(
 ) -> HowTo {
     HowTo {
         action,
+        title,
         powershell,
         samba_tool,
         windows,
@@ -85,43 +90,43 @@ const fn row(
 
 /// How to take each action, in [`Action`] order (checked by a test).
 pub const HOW_TO: &[HowTo] = &[
-    row(Action::StopUnconstrained,
+    row(Action::StopUnconstrained, "stop unconstrained delegation for {server}",
         Some("Set-ADAccountControl -Identity {server} -TrustedForDelegation $false"),
         Some("samba-tool delegation for-any-service {server} off"), None, None),
-    row(Action::AddKcdTarget,
+    row(Action::AddKcdTarget, "Kerberos-only constrained delegation from {server} to {spn}",
         Some("Set-ADObject -Identity (Get-ADObject -Filter \"sAMAccountName -eq '{server}'\") -Add @{'msDS-AllowedToDelegateTo'='{spn}'}"),
         Some("samba-tool delegation add-service {server} {spn}"), None, None),
-    row(Action::AddRbcdPrincipal,
+    row(Action::AddRbcdPrincipal, "resource-based constrained delegation: the account of {spn} admits {server}",
         Some("Set-ADComputer -Identity <account of {spn}> -PrincipalsAllowedToDelegateToAccount {server}"),
         Some("samba-tool delegation add-principal <account of {spn}> {server}"), None, None),
-    row(Action::TrustUnconstrained,
+    row(Action::TrustUnconstrained, "unconstrained delegation for {server}",
         Some("Set-ADAccountControl -Identity {server} -TrustedForDelegation $true"),
         Some("samba-tool delegation for-any-service {server} on"), None, None),
-    row(Action::ProtocolTransition,
+    row(Action::ProtocolTransition, "protocol transition (any authentication protocol) for {server}",
         Some("Set-ADAccountControl -Identity {server} -TrustedToAuthForDelegation $true"),
         Some("samba-tool delegation for-any-protocol {server} on"), None, None),
-    row(Action::RegisterSpn,
+    row(Action::RegisterSpn, "the server's SPN registered on {server}, the server called by host name",
         Some("Set-ADObject -Identity (Get-ADObject -Filter \"sAMAccountName -eq '{server}'\") -Add @{servicePrincipalName='<service class>/<server host name>'}"),
         Some("samba-tool spn add <service class>/<server host name> {server}"),
         Some("setspn -S <service class>/<server host name> {server}"), None),
-    row(Action::GrantImpersonate, None, None,
+    row(Action::GrantImpersonate, "SeImpersonatePrivilege for {server}", None, None,
         Some("Group Policy: Computer Configuration > Windows Settings > Security Settings > Local Policies > User Rights Assignment > Impersonate a client after authentication: add {server}"),
         None),
-    row(Action::SetLevel, None, None, None,
+    row(Action::SetLevel, "the client requests the {name} level", None, None, None,
         Some("{value}: dwImpLevel of CoInitializeSecurity or CoSetProxyBlanket (COM); ImpersonationType of RPC_SECURITY_QOS for RpcBindingSetAuthInfoEx (RPC)")),
-    row(Action::SetAuth, None, None, None,
+    row(Action::SetAuth, "the client authenticates with {name}", None, None, None,
         Some("{value}: dwAuthnSvc of CoSetProxyBlanket (COM); AuthnSvc of RpcBindingSetAuthInfoEx (RPC)")),
-    row(Action::SetTransport, None, None, None,
+    row(Action::SetTransport, "the call goes over {name}", None, None, None,
         Some("protocol sequence {value}: Protseq of RpcStringBindingCompose (client) and RpcServerUseProtseqEp (server)")),
-    row(Action::SetHopAuth, None, None, None,
+    row(Action::SetHopAuth, "hop {hop} authenticates with {name}", None, None, None,
         Some("{value} on hop {hop}'s onward call: CoSetProxyBlanket with EOAC_DYNAMIC_CLOAKING (COM), or RpcBindingSetAuthInfoEx while impersonating (RPC)")),
-    row(Action::UnmarkSensitive,
+    row(Action::UnmarkSensitive, "{client} no longer marked sensitive (lowers security)",
         Some("Set-ADAccountControl -Identity {client} -AccountNotDelegated $false"),
         Some("samba-tool user sensitive {client} off"), None, None),
-    row(Action::LeaveProtectedUsers,
+    row(Action::LeaveProtectedUsers, "{client} out of Protected Users (lowers security)",
         Some("Remove-ADGroupMember -Identity 'Protected Users' -Members {client}"),
         Some("samba-tool group removemembers 'Protected Users' {client}"), None, None),
-    row(Action::DisableCredentialGuard, None, None,
+    row(Action::DisableCredentialGuard, "Credential Guard off on the client's computer (lowers security)", None, None,
         Some("Group Policy on the client computer: Computer Configuration > Administrative Templates > System > Device Guard > Turn On Virtualization Based Security > Credential Guard Configuration: Disabled"),
         None),
 ];
@@ -156,6 +161,8 @@ impl Accounts<'static> {
 pub struct Step {
     /// What to do.
     pub action: Action,
+    /// What the change is, as a phrase.
+    pub title: String,
     /// The PowerShell cmdlet, if there is one.
     pub powershell: Option<String>,
     /// The `samba-tool` command, if there is one.
@@ -170,12 +177,18 @@ pub struct Step {
 struct Fill<'a> {
     accounts: &'a Accounts<'a>,
     spn: &'a str,
-    value: &'a str,
+    /// The API constant (or protocol sequence) and the canonical name of the value set.
+    value: (&'a str, &'a str),
     hop: usize,
 }
 
 impl<'a> Fill<'a> {
-    fn new(accounts: &'a Accounts<'a>, spn: &'a str, value: &'a str, hop: usize) -> Fill<'a> {
+    fn new(
+        accounts: &'a Accounts<'a>,
+        spn: &'a str,
+        value: (&'a str, &'a str),
+        hop: usize,
+    ) -> Fill<'a> {
         Fill {
             accounts,
             spn,
@@ -190,7 +203,8 @@ impl<'a> Fill<'a> {
             t.replace("{server}", self.accounts.server)
                 .replace("{client}", self.accounts.client)
                 .replace("{spn}", self.spn)
-                .replace("{value}", self.value)
+                .replace("{value}", self.value.0)
+                .replace("{name}", self.value.1)
                 .replace("{hop}", &hop)
         })
     }
@@ -199,6 +213,7 @@ impl<'a> Fill<'a> {
         let how = action.how_to()?;
         Some(Step {
             action,
+            title: self.render(Some(how.title)).unwrap_or_default(),
             powershell: self.render(how.powershell),
             samba_tool: self.render(how.samba_tool),
             windows: self.render(how.windows),
@@ -216,7 +231,7 @@ pub(crate) fn steps(
     accounts: &Accounts<'_>,
 ) -> Vec<Step> {
     let fill = |spn, value, hop| Fill::new(accounts, spn, value, hop);
-    let plain = fill("", "", 0);
+    let plain = fill("", ("", ""), 0);
     let mut out = Vec::new();
     let trust = after.delegation.server_trust;
     let trust_changed = trust != before.delegation.server_trust;
@@ -235,7 +250,11 @@ pub(crate) fn steps(
         } else {
             added
         };
-        out.extend(named.iter().filter_map(|spn| fill(spn, "", 0).step(action)));
+        out.extend(
+            named
+                .iter()
+                .filter_map(|spn| fill(spn, ("", ""), 0).step(action)),
+        );
     }
     for edit in edits {
         let step = match *edit {
@@ -244,11 +263,14 @@ pub(crate) fn steps(
             Edit::ProtocolTransition => plain.step(Action::ProtocolTransition),
             Edit::Level(level) => level
                 .level()
-                .and_then(|l| fill("", l.windows_names().1, 0).step(Action::SetLevel)),
-            Edit::Auth(auth) => fill("", auth.rpc_authn_name(), 0).step(Action::SetAuth),
-            Edit::Transport(t) => fill("", t.name(), 0).step(Action::SetTransport),
+                .and_then(|l| fill("", (l.windows_names().1, l.name()), 0).step(Action::SetLevel)),
+            Edit::Auth(auth) => {
+                fill("", (auth.rpc_authn_name(), auth.name()), 0).step(Action::SetAuth)
+            }
+            Edit::Transport(t) => fill("", (t.name(), t.name()), 0).step(Action::SetTransport),
             Edit::HopAuth(i, auth) => {
-                fill("", auth.rpc_authn_name(), usize::from(i) + 1).step(Action::SetHopAuth)
+                fill("", (auth.rpc_authn_name(), auth.name()), usize::from(i) + 1)
+                    .step(Action::SetHopAuth)
             }
             Edit::KerberosAvailable => plain.step(Action::RegisterSpn),
             Edit::ServerCanImpersonate => plain.step(Action::GrantImpersonate),

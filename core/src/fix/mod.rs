@@ -96,6 +96,13 @@ impl Fix {
         DelegationClass::of(&self.request.delegation)
     }
 
+    /// The fix in one line: its steps' titles, joined.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let titles: Vec<&str> = self.steps.iter().map(|s| s.title.as_str()).collect();
+        titles.join(", ")
+    }
+
     /// Whether it removes a client protection (sensitive, Protected Users, Credential Guard).
     #[must_use]
     pub fn lowers_security(&self) -> bool {

@@ -31,6 +31,7 @@ fn step_value(step: &Step) -> Value {
     ];
     let mut fields: Vec<(String, Value)> = alloc::vec![
         ("action".into(), string(step.action.name())),
+        ("title".into(), Value::String(step.title.clone())),
         ("description".into(), string(step.action.describe())),
     ];
     fields.extend(
@@ -41,9 +42,9 @@ fn step_value(step: &Step) -> Value {
     Value::Object(fields)
 }
 
-/// One fix: `{"changes":[{"field","value","kind","effect"}], "added_targets", "delegation":
+/// One fix: `{"summary", "changes":[{"field","value","kind","effect"}], "added_targets", "delegation":
 /// {"before","after","meaning"}, "widens", "lowers_security", "steps":[{"action",
-/// "description", "powershell"?, "samba_tool"?, "windows"?, "api"?}], "request", "decision"}`.
+/// "title", "description", "powershell"?, "samba_tool"?, "windows"?, "api"?}], "request", "decision"}`.
 #[must_use]
 pub fn fix_to_value(fix: &Fix) -> Value {
     let request = fix.request.to_value();
@@ -58,6 +59,7 @@ pub fn fix_to_value(fix: &Fix) -> Value {
     });
     let class = fix.delegation_class();
     object([
+        ("summary", Value::String(fix.summary())),
         ("changes", Value::Array(changes.collect())),
         (
             "added_targets",
@@ -112,7 +114,7 @@ pub fn fix_value(value: &Value) -> Value {
 /// ```
 /// let out = onbehalf_core::json::fix_str(r#"{"level":"impersonation","hops":[{"target":"cifs/fs1"}]}"#);
 /// assert!(out.starts_with(r#"{"decision":{"effective":"impersonation","reach":"local""#));
-/// assert!(out.contains(r#""fixes":[{"changes":[{"field":"delegation.server_trust","value":"constrained""#));
+/// assert!(out.contains(r#""fixes":[{"summary":"Kerberos-only constrained delegation from <server account> to cifs/fs1","changes":[{"field":"delegation.server_trust","value":"constrained""#));
 /// assert!(onbehalf_core::json::fix_str("{").starts_with(r#"{"error":{"code":"invalid-json""#));
 /// ```
 #[must_use]

@@ -123,10 +123,11 @@ export interface Explanation { request: CanonicalRequest; decision: Decision; re
 /** One changed field of a fix: its path in the request, its new value, who changes it, what it does. */
 export interface FixChange { field: string; value: unknown; kind: ChangeKind; effect: Effect }
 /** One step of applying a fix, with each way to take it that exists. */
-export interface FixStep { action: FixAction; description: string; powershell?: string; samba_tool?: string; windows?: string; api?: string }
+export interface FixStep { action: FixAction; title: string; description: string; powershell?: string; samba_tool?: string; windows?: string; api?: string }
 /** A minimal fix: verify it by deciding `request`. Ranked least-privilege first; never recommend one that `lowers_security`. */
 export interface Fix {
-  changes: FixChange[]; added_targets: string[];
+  /** The fix in one line (its steps' titles). */
+  summary: string; changes: FixChange[]; added_targets: string[];
   delegation: { before: DelegationClass; after: DelegationClass; meaning: string };
   widens: boolean; lowers_security: boolean; steps: FixStep[]; request: CanonicalRequest; decision: Decision;
 }
