@@ -32,9 +32,7 @@ fn main() {
             continue;
         };
         let (found, micros) = time(20, || fixes(&request).unwrap());
-        let first = found
-            .first()
-            .map(|f| format!("{:?} {:?}", f.edits, f.added_targets));
+        let first = found.first().map(onbehalf_core::fix::Fix::summary);
         println!(
             "{id:>4} {micros:>9.1} µs  {:>3} fixes  first: {}",
             found.len(),

@@ -118,6 +118,12 @@ fn check_fix(request: &Value, fix: &Fix) {
         !fix.steps.is_empty(),
         "every fix says how to apply it: {rendered}"
     );
+    // The summary names the class the fix ends in, never a narrower one.
+    let kerberos_only = rendered["delegation"]["after"] == "constrained-kerberos-only";
+    let summary = rendered["summary"].as_str().unwrap();
+    if summary.contains("Kerberos-only") {
+        assert!(kerberos_only, "{rendered}");
+    }
     for step in rendered["steps"].as_array().unwrap() {
         let text = step.to_string();
         assert!(

@@ -8,12 +8,13 @@ use crate::storage::Storage;
 use crate::vocabulary::vocabulary;
 
 vocabulary! {
-    /// A server's delegation settings, by what they let it do, narrowest first.
+    /// A server's delegation settings, by what they let it do, narrowest first. Each
+    /// description starts with the class's name in words, then `": "`, then what it allows.
     pub enum DelegationClass {
         /// not trusted for delegation: no client's identity leaves the server by delegation
         None = "none",
-        /// Kerberos-only constrained delegation (KCD without protocol transition): only clients
-        /// that authenticated with Kerberos, only to the listed SPNs, set by a domain
+        /// Kerberos-only constrained delegation: KCD without protocol transition, only for
+        /// clients that authenticated with Kerberos, only to the listed SPNs, set by a domain
         /// administrator holding SeEnableDelegationPrivilege
         ConstrainedKerberosOnly = "constrained-kerberos-only",
         /// constrained delegation with protocol transition: any user's identity, without that
@@ -30,6 +31,21 @@ vocabulary! {
 }
 
 impl DelegationClass {
+    /// The class's name in words: its description up to the first `": "`.
+    ///
+    /// ```
+    /// use onbehalf_core::fix::DelegationClass;
+    /// assert_eq!(DelegationClass::ConstrainedKerberosOnly.label(), "Kerberos-only constrained delegation");
+    /// assert_eq!(DelegationClass::Unconstrained.label(), "unconstrained delegation");
+    /// ```
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        let description = self.describe();
+        description
+            .split_once(": ")
+            .map_or(description, |(label, _)| label)
+    }
+
     /// The class of a `delegation` object's settings.
     #[must_use]
     pub fn of<S: Storage>(delegation: &Delegation<S>) -> DelegationClass {

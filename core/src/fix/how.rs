@@ -5,11 +5,12 @@
 //! Templates name what the request does not know with placeholders: `{server}` and
 //! `{client}` (the accounts, [`Accounts`]), `{spn}` (an allowed target), `{value}` (the API
 //! constant or protocol sequence), `{name}` (the value's canonical name), `{hop}` (a hop's
-//! number, 1-based).
+//! number, 1-based), `{class}` (the server's delegation class after the fix, in words).
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use super::class::DelegationClass;
 use super::edit::Edit;
 use crate::delegation::ServerTrust;
 use crate::json::OwnedRequest;
@@ -93,16 +94,16 @@ pub const HOW_TO: &[HowTo] = &[
     row(Action::StopUnconstrained, "stop unconstrained delegation for {server}",
         Some("Set-ADAccountControl -Identity {server} -TrustedForDelegation $false"),
         Some("samba-tool delegation for-any-service {server} off"), None, None),
-    row(Action::AddKcdTarget, "Kerberos-only constrained delegation from {server} to {spn}",
+    row(Action::AddKcdTarget, "{class} from {server} to {spn}",
         Some("Set-ADObject -Identity (Get-ADObject -Filter \"sAMAccountName -eq '{server}'\") -Add @{'msDS-AllowedToDelegateTo'='{spn}'}"),
         Some("samba-tool delegation add-service {server} {spn}"), None, None),
-    row(Action::AddRbcdPrincipal, "resource-based constrained delegation: the account of {spn} admits {server}",
+    row(Action::AddRbcdPrincipal, "{class}: the account of {spn} admits {server}",
         Some("Set-ADComputer -Identity <account of {spn}> -PrincipalsAllowedToDelegateToAccount {server}"),
         Some("samba-tool delegation add-principal <account of {spn}> {server}"), None, None),
     row(Action::TrustUnconstrained, "unconstrained delegation for {server}",
         Some("Set-ADAccountControl -Identity {server} -TrustedForDelegation $true"),
         Some("samba-tool delegation for-any-service {server} on"), None, None),
-    row(Action::ProtocolTransition, "protocol transition (any authentication protocol) for {server}",
+    row(Action::ProtocolTransition, "{server} trusted to authenticate for delegation (any authentication protocol)",
         Some("Set-ADAccountControl -Identity {server} -TrustedToAuthForDelegation $true"),
         Some("samba-tool delegation for-any-protocol {server} on"), None, None),
     row(Action::RegisterSpn, "the server's SPN registered on {server}, the server called by host name",
@@ -176,6 +177,7 @@ pub struct Step {
 /// What a template's placeholders stand for in one step.
 struct Fill<'a> {
     accounts: &'a Accounts<'a>,
+    class: &'a str,
     spn: &'a str,
     /// The API constant (or protocol sequence) and the canonical name of the value set.
     value: (&'a str, &'a str),
@@ -185,12 +187,14 @@ struct Fill<'a> {
 impl<'a> Fill<'a> {
     fn new(
         accounts: &'a Accounts<'a>,
+        class: &'a str,
         spn: &'a str,
         value: (&'a str, &'a str),
         hop: usize,
     ) -> Fill<'a> {
         Fill {
             accounts,
+            class,
             spn,
             value,
             hop,
@@ -206,6 +210,7 @@ impl<'a> Fill<'a> {
                 .replace("{value}", self.value.0)
                 .replace("{name}", self.value.1)
                 .replace("{hop}", &hop)
+                .replace("{class}", self.class)
         })
     }
 
@@ -230,7 +235,8 @@ pub(crate) fn steps(
     added: &[String],
     accounts: &Accounts<'_>,
 ) -> Vec<Step> {
-    let fill = |spn, value, hop| Fill::new(accounts, spn, value, hop);
+    let class = DelegationClass::of(&after.delegation).label();
+    let fill = |spn, value, hop| Fill::new(accounts, class, spn, value, hop);
     let plain = fill("", ("", ""), 0);
     let mut out = Vec::new();
     let trust = after.delegation.server_trust;
