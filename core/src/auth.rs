@@ -69,6 +69,19 @@ impl AuthService {
             AuthService::Kerberos => 16,
         }
     }
+
+    /// The name of the `RPC_C_AUTHN_*` constant of this service (what a fix tells a
+    /// programmer to pass).
+    #[must_use]
+    pub const fn rpc_authn_name(self) -> &'static str {
+        match self {
+            AuthService::None => "RPC_C_AUTHN_NONE",
+            AuthService::Negotiate => "RPC_C_AUTHN_GSS_NEGOTIATE",
+            AuthService::Ntlm => "RPC_C_AUTHN_WINNT",
+            AuthService::Schannel => "RPC_C_AUTHN_GSS_SCHANNEL",
+            AuthService::Kerberos => "RPC_C_AUTHN_GSS_KERBEROS",
+        }
+    }
 }
 
 vocabulary! {

@@ -39,6 +39,8 @@ mod decision;
 mod delegation;
 mod error;
 mod explanation;
+#[cfg(feature = "alloc")]
+pub mod fix;
 mod hop;
 pub mod invariants;
 mod level;

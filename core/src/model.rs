@@ -62,6 +62,32 @@ pub struct RecordInfo {
     pub fields: &'static [FieldInfo],
 }
 
+impl RecordInfo {
+    /// The row of the field `name`. For const items (the field's position, its spelling):
+    /// there a missing field is a build error, never a runtime one.
+    #[allow(clippy::indexing_slicing, clippy::panic)]
+    #[must_use]
+    pub const fn row(&self, name: &str) -> &'static FieldInfo {
+        let fields = self.fields;
+        let mut i = 0;
+        while i < fields.len() {
+            let field = &fields[i];
+            let (a, b) = (field.name.as_bytes(), name.as_bytes());
+            if a.len() == b.len() {
+                let mut j = 0;
+                while j < a.len() && a[j] == b[j] {
+                    j += 1;
+                }
+                if j == a.len() {
+                    return field;
+                }
+            }
+            i += 1;
+        }
+        panic!("no such field")
+    }
+}
+
 /// What happens when a field is absent.
 #[derive(Debug, Clone, Copy)]
 pub enum DefaultInfo {

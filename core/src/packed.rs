@@ -70,28 +70,13 @@ const REALM_CONTEXTS: usize = Realm::ALL.len() - 1 + TRUST_VALUES;
 pub const DENSE_SIZE: usize = 250 << (TABLE_BITS - 10);
 
 /// The packed position of the top-level field `name` (a compile-time error if it has none).
-// Used in const items only: its panics are build errors, never runtime ones.
-#[allow(clippy::indexing_slicing, clippy::panic)]
+// Used in const items only: its panic is a build error, never a runtime one.
+#[allow(clippy::panic)]
 const fn packed_at(record: &RecordInfo, name: &str) -> u32 {
-    let mut i = 0;
-    while i < record.fields.len() {
-        let field = &record.fields[i];
-        let (a, b) = (field.name.as_bytes(), name.as_bytes());
-        if a.len() == b.len() {
-            let mut j = 0;
-            while j < a.len() && a[j] == b[j] {
-                j += 1;
-            }
-            if j == a.len() {
-                match field.packed_at {
-                    Some(at) => return at,
-                    None => panic!("the field has no packed position"),
-                }
-            }
-        }
-        i += 1;
+    match record.row(name).packed_at {
+        Some(at) => at,
+        None => panic!("the field has no packed position"),
     }
-    panic!("no such field")
 }
 
 /// How many values the packed fields of `record` (and its nested records) can take together.

@@ -1,7 +1,7 @@
 //! TypeScript declarations of every JSON shape, generated from the same tables the JSON is:
-//! the request's field tables, the vocabularies, and the output shapes of `output.rs`. The
-//! npm package and the page ship exactly this text (`cargo xtask web` writes it), so the
-//! types cannot drift from the engine.
+//! the request's field tables, the vocabularies, and the output shapes of `output.rs` and
+//! `fix.rs`. The npm package and the page ship exactly this text (`cargo xtask web` writes
+//! it), so the types cannot drift from the engine.
 
 use alloc::format;
 use alloc::string::String;
@@ -16,6 +16,7 @@ use crate::{
 };
 
 use super::{POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
+use crate::fix::{Action, ChangeKind, DelegationClass, Effect};
 
 fn union<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let quoted: Vec<String> = names.map(|n| format!("\"{n}\"")).collect();
@@ -119,6 +120,24 @@ export interface Step { step: string; code: ReasonCode; kind: ReasonKind; rule: 
 export interface HopStep extends HopOutcome { auth: ResolvedAuth; client_realm: Realm; row: string; rule: string; sources: string }
 /** The explanation of a decision. */
 export interface Explanation { request: CanonicalRequest; decision: Decision; resolved_auth: ResolvedAuth; steps: Step[]; hops: HopStep[] }
+/** One changed field of a fix: its path in the request, its new value, who changes it, what it does. */
+export interface FixChange { field: string; value: unknown; kind: ChangeKind; effect: Effect }
+/** One step of applying a fix, with each way to take it that exists. */
+export interface FixStep { action: FixAction; title: string; description: string; powershell?: string; samba_tool?: string; windows?: string; api?: string }
+/** A minimal fix: verify it by deciding `request`. Ranked least-privilege first; never recommend one that `lowers_security`. */
+export interface Fix {
+  /** The fix in one line (its steps' titles). */
+  summary: string; changes: FixChange[]; added_targets: string[];
+  delegation: { before: DelegationClass; after: DelegationClass; meaning: string };
+  widens: boolean; lowers_security: boolean; steps: FixStep[]; request: CanonicalRequest; decision: Decision;
+}
+/** The fix answer: the request's decision and its fixes, ranked (the first is the one to recommend unless it `lowers_security`). */
+export interface FixAnswer { decision: Decision; fixes: Fix[] }
+/** What a server's delegation settings expose: per target, every client kind whose identity reaches it, as decisions. */
+export interface Exposure {
+  settings: CanonicalRequest; targets: string[];
+  reached: { target: string; clients: { request: CanonicalRequest; decision: Decision }[] }[];
+}
 /** The error object. */
 export interface ErrorObject { error: { code: ErrorCode; message: string } }
 /** Thrown by decide/explain: `code` is the spec's error code. */
@@ -156,6 +175,8 @@ export interface Catalog {
 /// assert!(ts.contains("export interface Request {"));
 /// assert!(ts.contains("  level: RequestedLevelSpelling;"));
 /// assert!(ts.contains("  transport?: TransportSpelling;"));
+/// assert!(ts.contains("export interface Fix {"));
+/// assert!(ts.contains(r#"export type DelegationClass = "none" | "constrained-kerberos-only""#));
 /// ```
 #[must_use]
 pub fn typescript() -> String {
@@ -164,7 +185,7 @@ pub fn typescript() -> String {
     );
     let request = &Request::<Borrowed<'static>>::INFO;
     choice_types(&mut out, request, &mut Vec::new());
-    let outputs: [(&str, String); 8] = [
+    let outputs: [(&str, String); 12] = [
         ("Level", union(names(Level::CHOICES))),
         ("Reach", union(names(Reach::CHOICES))),
         ("Identity", union(names(Identity::CHOICES))),
@@ -179,6 +200,10 @@ pub fn typescript() -> String {
             union(names(HopReason::CHOICES).chain([POLICY_MODULE_FAULT, POLICY_ABI_TOO_OLD])),
         ),
         ("ErrorCode", union(names(ErrorCode::CHOICES))),
+        ("FixAction", union(names(Action::CHOICES))),
+        ("ChangeKind", union(names(ChangeKind::CHOICES))),
+        ("Effect", union(names(Effect::CHOICES))),
+        ("DelegationClass", union(names(DelegationClass::CHOICES))),
     ];
     for (name, ty) in outputs {
         let _ = writeln!(out, "export type {name} = {ty};");
