@@ -1,5 +1,7 @@
-//! onbehalf in the browser and in Node: [`decide`], [`explain`] and [`catalog`] take and
-//! return plain JS objects in exactly the spec's JSON shapes. JS objects go through the very
+//! onbehalf in the browser and in Node: [`decide`], [`explain`], [`fixes`], [`exposure`] and
+//! [`catalog`] take and return plain JS objects in exactly the spec's JSON shapes;
+//! [`fix_json`] and [`exposure_json`] return the core's JSON text itself (byte-identical to
+//! `onbehalf fix`). JS objects go through the very
 //! same strict validator as JSON text (spec §4), so the page, the CLI and the server agree on
 //! every input. Errors are thrown as JS `Error`s whose `code` property is the spec's error
 //! code. The TypeScript types (`Request`, `Decision`, `Explanation`, `Catalog`, …) are
@@ -7,7 +9,10 @@
 #![forbid(unsafe_code)]
 
 use js_sys::{Error as JsError, Reflect};
-use onbehalf_core::json::{explain_owned, request_from_value, OwnedRequest, Value};
+use onbehalf_core::json::{
+    error_to_value, explain_owned, exposure_to_value, fix_str, fix_value, request_from_value,
+    OwnedRequest, Value,
+};
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -76,6 +81,50 @@ pub fn explain_json(text: &str) -> Result<JsValue, JsValue> {
     let request = request_from_value(&value).map_err(|e| throw(&e))?;
     let explanation = explain_owned(&request).map_err(|e| throw(&e))?;
     to_js(&explanation)
+}
+
+/// The fix answer for one request object, `{"decision": …, "fixes": [ … ]}` (fixes ranked; the
+/// first is the one to recommend unless it `lowers_security`), or throws an error with `code`.
+#[wasm_bindgen(unchecked_return_type = "FixAnswer")]
+pub fn fixes(
+    #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+) -> Result<JsValue, JsValue> {
+    let request = from_js(request)?;
+    to_js(&fix_value(&request.to_value()))
+}
+
+/// The fix answer for a request given as JSON text, exactly as the core writes it: one line,
+/// byte-identical to `onbehalf fix` (an invalid request answers the error object, as there).
+#[wasm_bindgen(js_name = fixJson)]
+#[must_use]
+pub fn fix_json(text: &str) -> String {
+    fix_str(text)
+}
+
+fn exposure_value(request: &OwnedRequest) -> Result<Value, RequestError> {
+    onbehalf_core::fix::exposure(&request.delegation).map(|e| exposure_to_value(&e))
+}
+
+/// What the delegation settings of a request object expose: every client kind whose identity
+/// reaches each target, as decisions (the request's client fields are ignored).
+#[wasm_bindgen(unchecked_return_type = "Exposure")]
+pub fn exposure(
+    #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+) -> Result<JsValue, JsValue> {
+    let request = from_js(request)?;
+    let exposure = exposure_value(&request).map_err(|e| throw(&e))?;
+    to_js(&exposure)
+}
+
+/// [`exposure`] of a request given as JSON text, as the core's JSON text (the error object for
+/// an invalid request).
+#[wasm_bindgen(js_name = exposureJson)]
+#[must_use]
+pub fn exposure_json(text: &str) -> String {
+    let answer = Value::parse(text)
+        .and_then(|value| request_from_value(&value))
+        .and_then(|request| exposure_value(&request));
+    answer.unwrap_or_else(|e| error_to_value(&e)).to_string()
 }
 
 /// The catalog: the request's fields (labels, kinds, values, defaults), levels, reaches,

@@ -3,15 +3,19 @@
 // holds it (?r=<request JSON>) so a link reproduces the exact situation. The form is drawn
 // from the core's catalog and shows the canonical request the core returns; every decision
 // comes from the Rust core compiled to wasm (pkg/); nothing is decided in JavaScript.
-import init, { explain, explainJson, decide, catalog } from "./pkg/onbehalf_wasm.js";
+import init, { explain, explainJson, decide, catalog, fixJson, exposureJson } from "./pkg/onbehalf_wasm.js";
 import { buildForm, showCanonical, el, idOf, groupSwitches, usesGroup } from "./form.js";
 import { renderer } from "./verdict.js";
+import { fixRenderer } from "./fixes.js";
 import { PRESETS } from "./presets.js";
 
 await init();
 const CAT = catalog();
 const $ = (id) => document.getElementById(id);
 const view = renderer(CAT);
+// Applying a fix loads its whole request (the core's canonical one) and keeps keyboard focus
+// in the panel, which now tells what the applied request gets.
+const fixView = fixRenderer(CAT, (request) => { load(clone(request)); $("fix-title").focus(); });
 const clone = (x) => JSON.parse(JSON.stringify(x));
 
 /** The request as written: only the fields set, as given. `null` when the JSON box holds text
@@ -112,6 +116,7 @@ function show(text) {
     explanation = text === undefined ? explain(partial) : explainJson(text);
   } catch (e) {
     view.error(e);
+    fixView.clear();
     // The controls still show what was written (the last valid request, overlaid).
     showCanonical($("fields"), CAT.request, overlay(CAT.request, lastCanonical, partial), handlers);
     return;
@@ -120,6 +125,10 @@ function show(text) {
   showCanonical($("fields"), CAT.request, explanation.request, handlers);
   showGroups(lastCanonical);
   view.verdict(explanation);
+  // The same JSON text `onbehalf fix` prints for this request, and the settings' exposure.
+  const requestText = text ?? JSON.stringify(partial);
+  fixView.fixes(JSON.parse(fixJson(requestText)));
+  fixView.exposure(JSON.parse(exposureJson(requestText)));
   view.matrix(partial ?? {}, explanation.request, decide, (cell) => load(cell));
 }
 

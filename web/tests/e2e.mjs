@@ -6,7 +6,9 @@
 //    control can express them) show exactly the verdict of the native CLI.
 // 3. The URL carries the whole state: reload, share, back and forward reproduce it.
 // 4. Presets, keyboard use, no request leaves the origin; screenshots of the main states.
+// 5. Fixes, the exposure note and accessibility (axe-core): tests/fixes.mjs.
 import { chromium } from "playwright-core";
+import { fixTests } from "./fixes.mjs";
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createServer } from "node:http";
@@ -381,6 +383,10 @@ await check("a matrix cell loads its level and transport", async () => {
   assert.equal(await page.getAttribute("#matrix button[data-row='delegation'][data-column='ncalrpc']", "aria-current"), "true");
   await page.screenshot({ path: join(shots, "matrix.png"), fullPage: true });
 });
+
+// ---- 5. fixes, exposure, accessibility ---------------------------------------------------------
+const { PRESETS } = await import(pathToFileURL(join(dist, "presets.js")).href);
+await fixTests({ page, check, cli, open, shown, shots, worked, presets: PRESETS });
 
 await check("phone width and dark mode render", async () => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", serviceWorkers: "block" });

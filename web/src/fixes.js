@@ -1,0 +1,138 @@
+// "How to make this work" and the exposure note. Both render the core's JSON as it is: the fix
+// answer (`fixJson`, the same text `onbehalf fix` prints) and the exposure of the delegation
+// settings (`exposureJson`). Every summary, change, command and decision comes from the core;
+// field labels come from the catalog by the change's field path. The page only picks the
+// recommended fix the way the core's `fix::recommended` does: the first, unless it lowers a
+// client protection.
+import { el, idOf } from "./form.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Keys of a fix step that are not commands (every other text key is one, e.g. `powershell`). */
+const STEP_META = new Set(["action", "title", "description"]);
+
+/** The catalog field at a field path such as `delegation.server_trust` or `hops[0].auth`. */
+function fieldAt(record, path) {
+  const names = path.split(/[.[\]]/).filter((s) => s !== "" && !/^\d+$/.test(s));
+  let field;
+  for (const name of names) {
+    field = record?.fields.find((f) => f.name === name);
+    record = field?.record;
+  }
+  return field;
+}
+
+const show = (value) => (Array.isArray(value) ? value.join(", ") || "(none)" : String(value));
+
+/** How a decision's hops end, e.g. "1 of 1 hops arrive as the client". */
+function outcome(decision) {
+  const allowed = decision.hops.filter((h) => h.allowed).length;
+  const hops = decision.hops.length ? `; ${allowed} of ${decision.hops.length} hops arrive as the client` : "";
+  return `effective level ${decision.effective}, reach ${decision.reach}${hops}`;
+}
+
+export function fixRenderer(cat, apply) {
+  const label = (path) => fieldAt(cat.request, path)?.label ?? path;
+
+  function change(c) {
+    return el("li", { "data-field": c.field },
+      `${label(c.field)} (`, el("code", { text: c.field }), ") → ", el("code", { text: show(c.value) }),
+      el("span", { class: "kind", text: ` ${c.kind} change; widens: ${c.effect}` }));
+  }
+
+  function step(s) {
+    const commands = Object.entries(s).filter(([k, v]) => !STEP_META.has(k) && typeof v === "string");
+    return el("li", { "data-action": s.action },
+      el("strong", { text: s.title }), el("span", { class: "kind", text: ` — ${s.description}` }),
+      el("dl", { class: "commands" }, ...commands.flatMap(([k, v]) => [
+        el("dt", { text: k.replaceAll("_", "-") }), el("dd", {}, el("code", { text: v }))])));
+  }
+
+  function fix(f, i, recommended) {
+    const id = `fix-${i + 1}`;
+    const flags = [];
+    if (f === recommended) flags.push(el("span", { class: "badge ok", text: "Recommended" }), " ");
+    if (f.lowers_security) flags.push(el("span", { class: "badge bad", text: "Lowers a client protection" }), " ");
+    return el("li", { class: "fix", id, "data-fix": String(i), "data-recommended": String(f === recommended) },
+      el("h4", { id: `${id}-title` }, ...flags, el("span", { class: "summary", text: f.summary })),
+      el("p", { class: "kind", text: `Delegation: ${f.delegation.before} → ${f.delegation.after} (${f.delegation.meaning})` +
+        (f.widens ? "; widens what the server can do." : ".") }),
+      el("ul", { class: "changes", "aria-label": `Changes of fix ${i + 1}` }, ...f.changes.map(change)),
+      el("ol", { class: "steps", "aria-label": `How to apply fix ${i + 1}` }, ...f.steps.map(step)),
+      el("p", { text: `Then: ${outcome(f.decision)}.` }),
+      el("button", { type: "button", class: "apply", "data-fix": String(i), "aria-describedby": `${id}-title`,
+        text: `Apply fix ${i + 1}`, onclick: () => apply(f.request) }));
+  }
+
+  /** The fix answer `{decision, fixes}` for the request shown. */
+  function fixes(answer) {
+    $("fix-panel").hidden = false;
+    const list = answer.fixes;
+    const recommended = list[0] && !list[0].lowers_security ? list[0] : null;
+    const denied = answer.decision.hops.filter((h) => !h.allowed).length;
+    let status;
+    if (list.length === 0) {
+      status = denied
+        ? "No change of one or two settings makes every hop arrive as the client."
+        : "Nothing to change: no fix of one or two settings is needed for what this request asks.";
+    } else if (!recommended) {
+      status = `${list.length} fix${list.length > 1 ? "es" : ""}, each lowering a client protection; none is recommended.`;
+    } else {
+      status = `${list.length} fix${list.length > 1 ? "es" : ""}, least privilege first; fix 1 is recommended.`;
+    }
+    $("fix-status").textContent = status;
+    $("fixes").replaceChildren(...list.map((f, i) => fix(f, i, recommended)));
+  }
+
+  /** A client kind in words: its fields that differ from the settings, with catalog labels. */
+  function client(record, request, settings, path = []) {
+    return record.fields.flatMap((f) => {
+      const at = [...path, f.name];
+      if (f.kind === "record") return client(f.record, request[f.name], settings[f.name], at);
+      if (f.kind === "record-list" || JSON.stringify(request[f.name]) === JSON.stringify(settings[f.name])) return [];
+      return [`${f.label}: ${show(request[f.name])}`];
+    });
+  }
+
+  /** The exposure of the delegation settings, beside them in the form. */
+  function exposure(answer) {
+    const rows = answer.reached.map((r) => {
+      const onward = r.clients.filter((c) => c.decision.hops[1]?.allowed);
+      const next = r.clients[0]?.request.hops[1]?.target;
+      const words = r.clients.length === 0
+        ? "reached by no client's identity."
+        : `reached as the client by ${r.clients.length} kind${r.clients.length > 1 ? "s" : ""} of client; ` +
+          `${onward.length} of them travel on to ${next}.`;
+      const kinds = r.clients.map((c) => el("li", { "data-onward": String(!!c.decision.hops[1]?.allowed) },
+        `${client(cat.request, c.request, answer.settings).join("; ") || "any client"} — ${outcome(c.decision)}`));
+      return el("li", { "data-target": r.target, "data-clients": String(r.clients.length), "data-onward": String(onward.length) },
+        el("code", { text: r.target }), ` ${words}`,
+        kinds.length ? el("details", {}, el("summary", { text: "Which clients" }), el("ul", {}, ...kinds)) : "");
+    });
+    exposureNote().hidden = false;
+    $("exposure-list").replaceChildren(...rows);
+  }
+
+  /** The note, placed after the request's settings record (the first record field outside a
+   *  group: the delegation settings). */
+  function exposureNote() {
+    let note = $("exposure");
+    if (!note) {
+      const settings = cat.request.fields.find((f) => f.kind === "record" && !f.group);
+      note = el("aside", { id: "exposure", class: "exposure", "aria-labelledby": "exposure-title" },
+        el("h3", { id: "exposure-title", text: `What these settings expose: ${settings.label}` }),
+        el("p", { class: "help", text: "For every kind of client (the level it grants, its authentication service, its protections): whose identity reaches each target, and whether it travels on. Each line is a decision of the core." }),
+        el("ul", { id: "exposure-list" }));
+      $(idOf([settings.name])).after(note);
+    }
+    return note;
+  }
+
+  function clear() {
+    $("fix-panel").hidden = true;
+    $("fixes").replaceChildren();
+    if ($("exposure")) $("exposure").hidden = true;
+  }
+
+  return { fixes, exposure, clear };
+}
