@@ -155,6 +155,12 @@ export async function fixTests({ page, check, cli, open, shown, shots, worked, p
     await page.click("[data-preset='0']");
     await page.click("#fixes button.apply >> nth=0");
     found.push(...(await axe(page)).map((v) => `after a fix: ${v}`));
+    await page.emulateMedia({ colorScheme: "dark" });
+    for (const i of [0, 4]) {
+      await page.click(`[data-preset='${i}']`);
+      found.push(...(await axe(page)).map((v) => `dark, preset ${i}: ${v}`));
+    }
+    await page.emulateMedia({ colorScheme: "light" });
     await page.click("#json-details summary");
     await page.fill("#json", '{"level":"superuser"}');
     await page.click("#apply-json");
