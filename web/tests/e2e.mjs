@@ -386,7 +386,7 @@ await check("a matrix cell loads its level and transport", async () => {
 
 // ---- 5. fixes, exposure, accessibility ---------------------------------------------------------
 const { PRESETS } = await import(pathToFileURL(join(dist, "presets.js")).href);
-await fixTests({ page, check, cli, open, shown, shots, worked, presets: PRESETS });
+await fixTests({ page, pkg, origin, check, cli, open, shown, shots, worked, presets: PRESETS });
 
 await check("phone width and dark mode render", async () => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", serviceWorkers: "block" });

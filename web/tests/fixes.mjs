@@ -44,7 +44,7 @@ const stats = (ms) => {
   return `median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms over ${s.length}`;
 };
 
-export async function fixTests({ page, check, cli, open, shown, shots, worked, presets }) {
+export async function fixTests({ page, pkg, origin, check, cli, open, shown, shots, worked, presets }) {
   const requests = [...worked.map((w) => w.request), ...presets.map(([, r]) => r)].map((r) => JSON.stringify(r));
   const timings = {};
 
@@ -69,6 +69,31 @@ export async function fixTests({ page, check, cli, open, shown, shots, worked, p
       assert.equal(recommended, fixes[0] && !fixes[0].lowers_security ? 1 : 0, `preset ${i}`);
       if (recommended) assert.equal(await page.getAttribute("#fixes .fix >> nth=0", "data-recommended"), "true");
     }
+  });
+
+  await check("a sensitive client: every fix lowers a protection, and none is marked recommended", async () => {
+    const request = { level: "impersonation", auth: "kerberos", hops: [{ target: "cifs/a" }],
+      delegation: { client_sensitive: true, server_trust: "constrained", allowed_targets: ["cifs/a"] } };
+    const answer = JSON.parse(pkg.fixJson(JSON.stringify(request)));
+    assert.ok(answer.fixes.length > 0 && answer.fixes.every((f) => f.lowers_security));
+    await open(`${origin}/?r=${encodeURIComponent(JSON.stringify(request))}`);
+    assert.equal(await page.locator("#fixes .fix").count(), answer.fixes.length);
+    assert.equal(await page.locator("#fixes .fix[data-recommended=true]").count(), 0);
+    assert.equal(await page.locator("#fixes .badge.bad").count(), answer.fixes.length);
+    assert.match(await page.textContent("#fix-status"), /none is recommended/);
+    assert.deepEqual(await axe(page), []);
+  });
+
+  await check("the wasm exports' objects equal their JSON text (fixes, exposure)", () => {
+    for (const text of requests) {
+      for (const [object, json] of [[pkg.fixes, pkg.fixJson], [pkg.exposure, pkg.exposureJson]]) {
+        const want = JSON.parse(json(text));
+        if (want.error) assert.throws(() => object(JSON.parse(text)), (e) => e.code === want.error.code, text);
+        else assert.deepEqual(object(JSON.parse(text)), want, text);
+      }
+    }
+    assert.throws(() => pkg.fixes({ level: "superuser" }), (e) => e.code === "unknown-level");
+    assert.equal(JSON.parse(pkg.exposureJson('{"level":"superuser"}')).error.code, "unknown-level");
   });
 
   await check("double-hop preset: fix 1 is Kerberos-only KCD with its commands; Apply turns the hop green", async () => {
