@@ -57,8 +57,11 @@ export function fixRenderer(cat, apply) {
       el("h4", { id: `${id}-title` }, ...flags, el("span", { class: "summary", text: f.summary })),
       el("p", { class: "kind", text: `Delegation: ${f.delegation.before} → ${f.delegation.after} (${f.delegation.meaning})` +
         (f.widens ? "; widens what the server can do." : ".") }),
-      el("ul", { class: "changes", "aria-label": `Changes of fix ${i + 1}` }, ...f.changes.map(change)),
-      el("ol", { class: "steps", "aria-label": `How to apply fix ${i + 1}` }, ...f.steps.map(step)),
+      // The first fix's changes and commands are open; the others, one click away.
+      el("details", { open: i === 0 },
+        el("summary", { text: `Changes and commands of fix ${i + 1}` }),
+        el("ul", { class: "changes", "aria-label": `Changes of fix ${i + 1}` }, ...f.changes.map(change)),
+        el("ol", { class: "steps", "aria-label": `How to apply fix ${i + 1}` }, ...f.steps.map(step))),
       el("p", { text: `Then: ${outcome(f.decision)}.` }),
       el("button", { type: "button", class: "apply", "data-fix": String(i), "aria-describedby": `${id}-title`,
         text: `Apply fix ${i + 1}`, onclick: () => apply(f.request) }));
@@ -72,15 +75,18 @@ export function fixRenderer(cat, apply) {
     const denied = answer.decision.hops.filter((h) => !h.allowed).length;
     let status;
     if (list.length === 0) {
+      // The answer does not say whether the request falls short; only denied hops show it here.
       status = denied
         ? "No change of one or two settings makes every hop arrive as the client."
-        : "Nothing to change: no fix of one or two settings is needed for what this request asks.";
+        : "No fix listed: the request gets what it asks for, or needs more than two changes.";
     } else if (!recommended) {
       status = `${list.length} fix${list.length > 1 ? "es" : ""}, each lowering a client protection; none is recommended.`;
     } else {
       status = `${list.length} fix${list.length > 1 ? "es" : ""}, least privilege first; fix 1 is recommended.`;
     }
     $("fix-status").textContent = status;
+    // The live summary says only that there is something to try (a few words per keystroke).
+    if (list.length) $("summary").textContent += ` ${list.length} fix${list.length > 1 ? "es" : ""} below.`;
     $("fixes").replaceChildren(...list.map((f, i) => fix(f, i, recommended)));
   }
 
