@@ -90,18 +90,24 @@ export function fixRenderer(cat, apply) {
     $("fixes").replaceChildren(...list.map((f, i) => fix(f, i, recommended)));
   }
 
-  /** A client kind in words: its fields that differ from the settings, with catalog labels. */
-  function client(record, request, settings, path = []) {
-    return record.fields.flatMap((f) => {
-      const at = [...path, f.name];
-      if (f.kind === "record") return client(f.record, request[f.name], settings[f.name], at);
-      if (f.kind === "record-list" || JSON.stringify(request[f.name]) === JSON.stringify(settings[f.name])) return [];
-      return [`${f.label}: ${show(request[f.name])}`];
-    });
+  /** The leaf fields (label, value) of a request, the hops left out. */
+  function leaves(record, request) {
+    return record.fields.flatMap((f) => f.kind === "record" ? leaves(f.record, request[f.name])
+      : f.kind === "record-list" ? [] : [[f.label, show(request[f.name])]]);
+  }
+
+  /** Each client kind in words: the fields in which the kinds differ from the settings. */
+  function clientWords(answer) {
+    const base = leaves(cat.request, answer.settings);
+    const kinds = answer.reached.flatMap((r) => r.clients.map((c) => leaves(cat.request, c.request)));
+    const varying = base.map((_, i) => kinds.some((k) => k[i][1] !== base[i][1]));
+    return (request) => leaves(cat.request, request).filter((_, i) => varying[i])
+      .map(([label, value]) => `${label}: ${value}`).join("; ") || "the client the settings describe";
   }
 
   /** The exposure of the delegation settings, beside them in the form. */
   function exposure(answer) {
+    const client = clientWords(answer);
     const rows = answer.reached.map((r) => {
       const onward = r.clients.filter((c) => c.decision.hops[1]?.allowed);
       const next = r.clients[0]?.request.hops[1]?.target;
@@ -110,7 +116,7 @@ export function fixRenderer(cat, apply) {
         : `reached as the client by ${r.clients.length} kind${r.clients.length > 1 ? "s" : ""} of client; ` +
           `${onward.length} of them travel on to ${next}.`;
       const kinds = r.clients.map((c) => el("li", { "data-onward": String(!!c.decision.hops[1]?.allowed) },
-        `${client(cat.request, c.request, answer.settings).join("; ") || "any client"} — ${outcome(c.decision)}`));
+        `${client(c.request)} — ${outcome(c.decision)}`));
       return el("li", { "data-target": r.target, "data-clients": String(r.clients.length), "data-onward": String(onward.length) },
         el("code", { text: r.target }), ` ${words}`,
         kinds.length ? el("details", {}, el("summary", { text: "Which clients" }), el("ul", {}, ...kinds)) : "");
@@ -126,7 +132,7 @@ export function fixRenderer(cat, apply) {
     if (!note) {
       const settings = cat.request.fields.find((f) => f.kind === "record" && !f.group);
       note = el("aside", { id: "exposure", class: "exposure", "aria-labelledby": "exposure-title" },
-        el("h3", { id: "exposure-title", text: `What these settings expose: ${settings.label}` }),
+        el("h3", { id: "exposure-title", text: `${settings.label}: what they expose` }),
         el("p", { class: "help", text: "For every kind of client (the level it grants, its authentication service, its protections): whose identity reaches each target, and whether it travels on. Each line is a decision of the core." }),
         el("ul", { id: "exposure-list" }));
       $(idOf([settings.name])).after(note);

@@ -117,6 +117,7 @@ export async function fixTests({ page, pkg, origin, check, cli, open, shown, sho
     assert.equal(await page.getAttribute("#chain li[data-hop='0']", "class"), "machine as-client");
     assert.equal(await page.evaluate(() => document.activeElement.id), "fix-title");
     assert.equal(await page.locator("#fixes .fix").count(), 0, "nothing left to fix");
+    await page.screenshot({ path: join(shots, "fix-applied.png"), fullPage: true });
   });
 
   await check("keyboard only: Tab reaches the recommended fix's button, Enter applies it", async () => {
@@ -149,6 +150,8 @@ export async function fixTests({ page, pkg, origin, check, cli, open, shown, sho
     const rows = await page.locator("#exposure-list > li").evaluateAll((lis) => lis.map((li) => [li.dataset.target, Number(li.dataset.clients)]));
     assert.deepEqual(rows, exposure.reached.map((r) => [r.target, r.clients.length]));
     assert.ok(rows[0][1] > 0 && rows.at(-1)[1] === 0, "the listed target only");
+    await page.click("#exposure details summary");
+    await page.locator("#exposure").screenshot({ path: join(shots, "exposure.png") });
     const clients = exposure.reached.flatMap((r) => r.clients);
     const decided = native(cli, "decide", clients.map((c) => JSON.stringify(c.request)));
     clients.forEach((c, i) => assert.deepEqual(JSON.parse(decided[i]), c.decision));
