@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use onbehalf_core::fix::{self, Fix};
-use onbehalf_core::json::{decision_to_value, OwnedRequest};
+use onbehalf_core::json::{decision_to_value, fix_to_value, OwnedRequest, Value};
 use onbehalf_core::{Explanation, RequestError};
 
 /// Renders the decision, then each step that fired with its code, rule text and sources,
@@ -88,17 +88,27 @@ fn write_fixes(out: &mut String, fixes: &[Fix]) {
             _ => "",
         };
         let _ = writeln!(out, "  {}. {}{mark}", i + 1, f.summary());
-        let _ = writeln!(out, "     request: {}", f.request.to_value());
+        // The changed fields as the core renders them (path = value).
+        if let Some(Value::Array(changes)) = fix_to_value(f).get("changes") {
+            let changes: Vec<String> = changes
+                .iter()
+                .filter_map(|c| match (c.get("field"), c.get("value")) {
+                    (Some(Value::String(field)), Some(value)) => Some(format!("{field} = {value}")),
+                    _ => None,
+                })
+                .collect();
+            let _ = writeln!(out, "     change:     {}", changes.join(", "));
+        }
         for step in &f.steps {
             let commands = [
-                ("PowerShell", &step.powershell),
-                ("samba-tool", &step.samba_tool),
-                ("Windows", &step.windows),
-                ("API", &step.api),
+                ("PowerShell:", &step.powershell),
+                ("samba-tool:", &step.samba_tool),
+                ("Windows:   ", &step.windows),
+                ("API:       ", &step.api),
             ];
             for (label, command) in commands {
                 if let Some(c) = command {
-                    let _ = writeln!(out, "     {label}: {c}");
+                    let _ = writeln!(out, "     {label} {c}");
                 }
             }
         }
