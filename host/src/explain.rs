@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use onbehalf_core::json::{decision_to_value, OwnedRequest};
+use onbehalf_core::fix::{self, Fix};
+use onbehalf_core::json::{decision_to_value, fix_to_value, OwnedRequest, Value};
 use onbehalf_core::{Explanation, RequestError};
 
 /// Renders the decision, then each step that fired with its code, rule text and sources,
@@ -68,5 +69,48 @@ pub fn explain_text(request: &OwnedRequest) -> Result<String, RequestError> {
             let _ = writeln!(out, "     source: {}", reason.sources());
         }
     }
+    write_fixes(&mut out, &fix::fixes(request)?);
     Ok(out)
+}
+
+/// "How to make it work": the ranked fixes, the recommended one first, each with the
+/// commands that apply it (all from the core's fix search and its how-to table).
+fn write_fixes(out: &mut String, fixes: &[Fix]) {
+    if fixes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "How to make it work (least privilege first):");
+    for (i, f) in fixes.iter().enumerate() {
+        let mark = match (i, f.lowers_security()) {
+            (_, true) => " [lowers security]",
+            (0, false) => " [recommended]",
+            _ => "",
+        };
+        let _ = writeln!(out, "  {}. {}{mark}", i + 1, f.summary());
+        // The changed fields as the core renders them (path = value).
+        if let Some(Value::Array(changes)) = fix_to_value(f).get("changes") {
+            let changes: Vec<String> = changes
+                .iter()
+                .filter_map(|c| match (c.get("field"), c.get("value")) {
+                    (Some(Value::String(field)), Some(value)) => Some(format!("{field} = {value}")),
+                    _ => None,
+                })
+                .collect();
+            let _ = writeln!(out, "     change:     {}", changes.join(", "));
+        }
+        for step in &f.steps {
+            let commands = [
+                ("PowerShell:", &step.powershell),
+                ("samba-tool:", &step.samba_tool),
+                ("Windows:   ", &step.windows),
+                ("API:       ", &step.api),
+            ];
+            for (label, command) in commands {
+                if let Some(c) = command {
+                    let _ = writeln!(out, "     {label} {c}");
+                }
+            }
+        }
+    }
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use onbehalf_core::json::{
-    decide_str, error_to_value, explain_value, fail_closed_for, invalid_utf8, parse_request,
-    request_from_value, Value,
+    decide_str, error_to_value, explain_value, fail_closed_for, fix_str, invalid_utf8,
+    parse_request, request_from_value, Value,
 };
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use onbehalf_host::policy::Worker;
@@ -40,7 +40,14 @@ enum Command {
         #[command(flatten)]
         module: module_args::ModuleArgs,
     },
-    /// Explain one request: the decision, each step that fired with its rule and source, each hop.
+    /// How to make it work: for each request (JSON Lines, like `decide`, or the argument), its
+    /// decision and the minimal fixes, ranked least-privilege first (`{"decision","fixes"}`).
+    Fix {
+        /// A request as JSON (reads stdin when absent).
+        request: Option<String>,
+    },
+    /// Explain one request: the decision, each step that fired with its rule and source, each
+    /// hop, and how to make a denied hop work.
     Explain {
         /// A request as JSON (reads the first stdin line when absent).
         request: Option<String>,
@@ -98,27 +105,43 @@ fn decide_with_module(worker: &mut Worker, text: &str) -> String {
     }
 }
 
-/// One input line → one output line (the decision or an error object); blank lines → none.
-fn decide_line(line: &Line, worker: Option<&mut Worker>) -> Option<String> {
-    match (line_text(line), worker) {
-        (Ok(text), Some(w)) => text.map(|t| decide_with_module(w, t)),
-        (Ok(text), None) => text.map(decide_str),
-        (Err(e), _) => Some(error_to_value(&e).to_string()),
+/// One input line → one output line (`answer`'s, or the line's error object); blank lines →
+/// none.
+fn answer_line(line: &Line, answer: &mut impl FnMut(&str) -> String) -> Option<String> {
+    match line_text(line) {
+        Ok(text) => text.map(answer),
+        Err(e) => Some(error_to_value(&e).to_json()),
     }
 }
 
-fn decide_stream(
+/// JSON Lines: every non-blank input line gets exactly one output line, flushed at once.
+fn answer_stream(
     input: &mut impl BufRead,
     out: &mut impl Write,
-    mut worker: Option<Worker>,
+    mut answer: impl FnMut(&str) -> String,
 ) -> io::Result<()> {
     while let Some(line) = next_line(input)? {
-        if let Some(answer) = decide_line(&line, worker.as_mut()) {
-            writeln!(out, "{answer}")?;
+        if let Some(text) = answer_line(&line, &mut answer) {
+            writeln!(out, "{text}")?;
             out.flush()?;
         }
     }
     Ok(())
+}
+
+/// `request` as the only line, or stdin's lines, each answered by `answer`.
+fn answer_lines(
+    request: Option<String>,
+    out: &mut impl Write,
+    mut answer: impl FnMut(&str) -> String,
+) -> io::Result<()> {
+    match request {
+        Some(text) => match answer_line(&Line::Text(text.into_bytes()), &mut answer) {
+            Some(text) => writeln!(out, "{text}"),
+            None => Ok(()),
+        },
+        None => answer_stream(&mut io::stdin().lock(), out, answer),
+    }
 }
 
 /// The request text for `explain`: the argument, or the first stdin line.
@@ -145,17 +168,12 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
                     }
                 },
             };
-            match request {
-                Some(text) => {
-                    if let Some(answer) =
-                        decide_line(&Line::Text(text.into_bytes()), worker.as_mut())
-                    {
-                        writeln!(out, "{answer}")?;
-                    }
-                }
-                None => decide_stream(&mut io::stdin().lock(), &mut out, worker)?,
+            match worker.as_mut() {
+                Some(w) => answer_lines(request, &mut out, |t| decide_with_module(w, t))?,
+                None => answer_lines(request, &mut out, decide_str)?,
             }
         }
+        Command::Fix { request } => answer_lines(request, &mut out, fix_str)?,
         Command::Serve(args) => return serve::run(args),
         Command::Bench(args) => match bench::run(&args) {
             Ok(report) => write!(out, "{report}")?,
@@ -218,7 +236,7 @@ mod tests {
         input.extend(std::iter::repeat_n(b'x', 1_000_000));
         input.extend(b"\n\xff\xfe{}\n{\"level\":\"delegate\"}");
         let mut out = Vec::new();
-        decide_stream(&mut io::Cursor::new(input), &mut out, None).unwrap();
+        answer_stream(&mut io::Cursor::new(input), &mut out, decide_str).unwrap();
         let text = String::from_utf8(out).unwrap();
         let codes: Vec<String> = text
             .lines()

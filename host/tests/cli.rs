@@ -267,3 +267,43 @@ fn bench_reports_every_path_for_the_module_the_default_and_native_with_fuel() {
     assert!(stderr.contains("from 0.01 to 3600"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `onbehalf fix` on the classic double hop: the core's answer byte for byte, the first fix
+/// the least-privilege one, and deciding its `request` lets the hop through.
+#[test]
+fn fix_answers_the_double_hop_with_kcd_first_and_the_fixed_request_works() {
+    let request = r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"MSSQLSvc/db1.contoso.com:1433"}]}"#;
+    let (code, stdout, _) = onbehalf(&["fix"], format!("{request}\n\n{{\n").as_bytes());
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one line per non-blank input line: {stdout}"
+    );
+    assert_eq!(lines[0], onbehalf_core::json::fix_str(request));
+    assert!(lines[1].starts_with(r#"{"error":{"code":"invalid-json""#));
+    let answer: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(answer["decision"]["hops"][0]["allowed"], false);
+    let first = &answer["fixes"][0];
+    assert!(
+        first["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kerberos-only constrained delegation"),
+        "{first}"
+    );
+    let fixed = first["request"].to_string();
+    let (_, decided, _) = onbehalf(&["decide", &fixed], b"");
+    let decided: Value = serde_json::from_str(decided.trim()).unwrap();
+    assert_eq!(decided["hops"][0]["allowed"], true, "{decided}");
+    assert_eq!(decided, first["decision"]);
+    // The text explanation ends with the same fixes, the first recommended.
+    let (code, text, _) = onbehalf(&["explain", request], b"");
+    assert_eq!(code, 0);
+    let summary = first["summary"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("1. {summary} [recommended]")),
+        "{text}"
+    );
+}

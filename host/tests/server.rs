@@ -133,6 +133,35 @@ fn explain_gives_the_policy_decision_and_the_reference_trace() {
     assert_eq!(v["policy"]["source"], "embedded default");
 }
 
+/// The classic double hop: `/v1/explain` carries the core's fixes (byte for byte what
+/// `onbehalf fix` prints, see tests/cli.rs) and the exposure of the server's settings.
+#[test]
+fn explain_carries_the_fixes_and_the_exposure_of_the_core() {
+    let (addr, _) = start_default(ServerConfig::default());
+    let request = r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"MSSQLSvc/db1.contoso.com:1433"}]}"#;
+    let v = post_json(addr, "/v1/explain", request).json();
+    let core: serde_json::Value =
+        serde_json::from_str(&onbehalf_core::json::fix_str(request)).unwrap();
+    assert_eq!(v["fixes"], core["fixes"]);
+    let first = v["fixes"][0]["summary"].as_str().unwrap();
+    assert!(
+        first.starts_with("Kerberos-only constrained delegation"),
+        "{first}"
+    );
+    // The settings expose nothing: the server is not trusted for delegation.
+    let exposure = &v["exposure"];
+    assert!(exposure["reached"].as_array().is_some(), "{exposure}");
+    let kcd = r#"{"level":"impersonation","delegation":{"server_trust":"constrained","allowed_targets":["cifs/fs1"]}}"#;
+    let v = post_json(addr, "/v1/explain", kcd).json();
+    let reached = v["exposure"]["reached"].as_array().unwrap();
+    assert!(
+        reached
+            .iter()
+            .any(|t| t["target"] == "cifs/fs1" && !t["clients"].as_array().unwrap().is_empty()),
+        "KCD to cifs/fs1 exposes some client identities to it: {reached:?}"
+    );
+}
+
 #[test]
 fn metrics_count_decisions_statuses_and_latency() {
     let (addr, _) = start_default(ServerConfig::default());

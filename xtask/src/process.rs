@@ -78,7 +78,24 @@ pub fn ensure_cargo_tool(subcommand: &str, crate_name: &str, version: &str) -> R
     if has_version(&cargo_bin(), &[subcommand, "--version"], version) {
         return Ok(());
     }
-    cargo(&["install", crate_name, "--version", version])
+    install_tool(crate_name, version)
+}
+
+/// `cargo install`s a tool the way CI can afford: an unoptimised build (these tools run for
+/// seconds; optimising them would cost minutes of a 2-core CI run) in one shared target
+/// directory, so the dependencies the tools share (syn, serde, clap, …) compile once.
+pub fn install_tool(crate_name: &str, version: &str) -> Result {
+    let target_dir = root().join("target").join("tools");
+    let target_dir = target_dir.to_string_lossy();
+    cargo(&[
+        "install",
+        "--debug",
+        "--target-dir",
+        &target_dir,
+        crate_name,
+        "--version",
+        version,
+    ])
 }
 
 /// A Debian package, installed when `binary` is missing (CI runs as root).

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use crate::process::{
-    build_workspace_bins, cargo, ensure_debian_package, ensure_wasm_target, has_version, root, run,
-    run_in, Result,
+    build_workspace_bins, cargo, ensure_debian_package, ensure_wasm_target, has_version,
+    install_tool, root, run, run_in, Result,
 };
 
 /// The size of `bytes` gzipped at the best level (what a static server would send).
@@ -23,12 +23,7 @@ fn ensure_wasm_bindgen() -> Result {
     if has_version("wasm-bindgen", &["--version"], WASM_BINDGEN_VERSION) {
         return Ok(());
     }
-    cargo(&[
-        "install",
-        "wasm-bindgen-cli",
-        "--version",
-        WASM_BINDGEN_VERSION,
-    ])
+    install_tool("wasm-bindgen-cli", WASM_BINDGEN_VERSION)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {

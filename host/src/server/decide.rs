@@ -7,9 +7,10 @@ use std::time::Instant;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use onbehalf_core::fix;
 use onbehalf_core::json::{
-    error_object, error_to_value, explain_owned, fail_closed_for, request_from_value, OwnedRequest,
-    Value,
+    error_object, error_to_value, explain_owned, exposure_to_value, fail_closed_for,
+    fixes_to_value, request_from_value, OwnedRequest, Value,
 };
 use onbehalf_core::RequestError;
 
@@ -166,11 +167,17 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
     let (mut answers, generation) = state.pool.with(|w| decide_all(w, &[&req]));
     let (decision, fault) = answers.pop().unwrap_or((Value::Null, None));
     let agrees = reference.get("decision") == Some(&decision);
+    // How to make it work, and what the server's delegation settings expose: the core's
+    // answers (a typed error here is the same one `explain_owned` already returned).
+    let fixes = fix::fixes(&req).map_or(Value::Null, |f| fixes_to_value(&f));
+    let exposure = fix::exposure(&req.delegation).map_or(Value::Null, |e| exposure_to_value(&e));
     let body = Value::Object(vec![
         ("policy".into(), admin::policy_value(state.host())),
         ("decision".into(), decision),
         ("agrees_with_reference".into(), Value::Bool(agrees)),
         ("reference".into(), reference),
+        ("fixes".into(), fixes),
+        ("exposure".into(), exposure),
     ]);
     let mut response = json(&state, StatusCode::OK, &body);
     answer_headers(&mut response, fault, generation);
