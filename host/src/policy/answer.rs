@@ -12,7 +12,8 @@ use onbehalf_core::{
 };
 
 use super::fault::Fault;
-use super::load::{LoadedPolicy, OwnReason};
+use super::load::LoadedPolicy;
+use super::reasons::OwnReason;
 
 /// A checked answer, compact (a few words, where a [`Decision`] with its inline hops is
 /// hundreds of bytes: answers are moved and collected per request on the hot path): the

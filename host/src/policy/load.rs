@@ -10,6 +10,7 @@ use wasmtime::{Engine, ExternType, FuncType, InstancePre, Linker, Module, ValTyp
 use onbehalf_abi::Export;
 
 use super::limits::Limits;
+use super::reasons::OwnReason;
 use super::store::{new_store, StoreState};
 use onbehalf_core::{PackedRequest, RawDecision, Request, RequestedLevel};
 
@@ -119,15 +120,6 @@ impl LoadError {
             LoadError::SmokeTest { .. } => "smoke-test",
         }
     }
-}
-
-/// One of a module's own reason codes (ABI v2 `policy_reasons`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnReason {
-    /// The code (kebab-case, never one of the spec's).
-    pub code: String,
-    /// Why, in the module author's words.
-    pub rule: String,
 }
 
 /// A module that passed every load check, ready to instantiate cheaply per worker.

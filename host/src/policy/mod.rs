@@ -22,8 +22,9 @@ use wasmtime::{Config, Engine};
 pub use answer::PolicyAnswer;
 pub use fault::Fault;
 pub use limits::Limits;
-pub use load::{LoadError, LoadedPolicy, OwnReason, ABI_VERSION};
+pub use load::{LoadError, LoadedPolicy, ABI_VERSION};
 pub use onbehalf_core::json::{POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
+pub use reasons::OwnReason;
 pub use worker::{Verdict, Worker};
 
 /// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.

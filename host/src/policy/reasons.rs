@@ -4,7 +4,14 @@
 use onbehalf_core::json::{Value, POLICY_MODULE_FAULT};
 use onbehalf_core::{HopReason, Reason};
 
-use super::load::OwnReason;
+/// One of a module's own reason codes (ABI v2 `policy_reasons`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnReason {
+    /// The code (kebab-case, never one of the spec's).
+    pub code: String,
+    /// Why, in the module author's words.
+    pub rule: String,
+}
 
 /// The longest code and rule accepted.
 const MAX_CODE: usize = 64;
