@@ -106,6 +106,8 @@ fn hostile_modules_fail_closed_at_call_time_and_the_host_keeps_answering() {
             Verdict::Fault(fault),
             "{bad}"
         );
+        // The fault is reported as that generation's (the x-onbehalf-policy-generation header).
+        assert_eq!(worker.generation(), Some(1), "{bad}");
         // The same worker answers the next (harmless) request.
         assert!(
             matches!(worker.decide_packed(impersonation()), Verdict::Decided(..)),

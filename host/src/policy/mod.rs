@@ -146,8 +146,18 @@ impl PolicyHost {
 
     /// Loads and validates a module from bytes.
     pub fn from_bytes(bytes: &[u8], source: &str, limits: Limits) -> Result<PolicyHost, LoadError> {
+        Self::loading(bytes, source, limits, limits)
+    }
+
+    /// Loads `bytes` under `load` limits; the host then enforces `limits` (reloads included).
+    fn loading(
+        bytes: &[u8],
+        source: &str,
+        load: Limits,
+        limits: Limits,
+    ) -> Result<PolicyHost, LoadError> {
         let engine = Self::engine(&limits)?;
-        let policy = load::load(&engine, &limits, bytes, source)?;
+        let policy = load::load(&engine, &load, bytes, source)?;
         Ok(PolicyHost {
             shared: Arc::new(Shared {
                 engine,
@@ -160,9 +170,14 @@ impl PolicyHost {
         })
     }
 
-    /// Loads the embedded default module.
+    /// Loads the embedded default module. It is part of this binary, so the module size
+    /// limit (for modules from outside: files and uploads) does not apply to it.
     pub fn with_default_module(limits: Limits) -> Result<PolicyHost, LoadError> {
-        Self::from_bytes(DEFAULT_MODULE, "embedded default", limits)
+        let load = Limits {
+            max_module_bytes: limits.max_module_bytes.max(DEFAULT_MODULE.len()),
+            ..limits
+        };
+        Self::loading(DEFAULT_MODULE, "embedded default", load, limits)
     }
 
     /// Loads a module file.

@@ -63,9 +63,12 @@ pub struct Worker {
     /// Reused between batches (no allocation per call on the hot path).
     scratch: Vec<i64>,
     answers: Vec<i64>,
-    /// While set, a live instance is kept even if a reload happened: one answer (an array)
+    /// While set, the worker answers from this generation only, even if a reload happened
+    /// (and re-instantiates it, not the newer one, after a fault): one answer (an array)
     /// comes from one policy generation.
-    pinned: bool,
+    pinned: Option<(u64, Arc<LoadedPolicy>)>,
+    /// The generation of the instance that answered last (kept after a fault drops it).
+    last_generation: Option<u64>,
 }
 
 const FLUSH_EVERY: u64 = 64;
@@ -89,7 +92,8 @@ impl Worker {
             uncounted: 0,
             scratch: Vec::new(),
             answers: Vec::new(),
-            pinned: false,
+            pinned: None,
+            last_generation: None,
         }
     }
 
@@ -100,11 +104,11 @@ impl Worker {
         }
     }
 
-    /// The policy generation of this worker's instance: the module that answered its last
-    /// call (`None` before the first call, and after a fault dropped the instance).
+    /// The policy generation of the module that answered (or faulted on) this worker's last
+    /// call; `None` before the first call.
     #[must_use]
     pub fn generation(&self) -> Option<u64> {
-        self.live.as_ref().map(|l| l.generation)
+        self.last_generation
     }
 
     /// The fuel all calls on this worker's current instance have burnt (`None` without an
@@ -124,7 +128,10 @@ impl Worker {
     }
 
     fn instantiate(&self) -> Result<Live, Fault> {
-        let (generation, policy) = self.shared.current();
+        let (generation, policy) = match &self.pinned {
+            Some((g, p)) => (*g, Arc::clone(p)),
+            None => self.shared.current(),
+        };
         let mut store = new_store(self.shared.engine(), &self.shared.limits);
         store
             .set_fuel(self.shared.limits.load_fuel)
@@ -173,7 +180,7 @@ impl Worker {
         call: impl FnOnce(&mut Live, &super::Limits) -> Result<T, Fault>,
     ) -> Result<T, Fault> {
         let current = self.shared.generation.load(Ordering::Acquire);
-        let stale = |l: &Live| l.generation != current && !self.pinned;
+        let stale = |l: &Live| l.generation != current && self.pinned.is_none();
         if self.live.as_ref().is_none_or(stale) {
             self.live = None;
             match self.instantiate() {
@@ -189,6 +196,7 @@ impl Worker {
         let Some(live) = self.live.as_mut() else {
             return Err(Fault::Instantiate);
         };
+        self.last_generation = Some(live.generation);
         let result = call(live, &self.shared.limits);
         if let Err(fault) = result {
             self.shared.stats.count_fault(fault, &live.policy);
@@ -272,10 +280,11 @@ impl Worker {
         out.clear();
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut answers = std::mem::take(&mut self.answers);
+        // Cleared here, not in the call: if no instance can be made, nothing was sent.
+        scratch.clear();
+        answers.clear();
         let result = self.with_live(|live, limits| {
             let version = live.policy.version;
-            scratch.clear();
-            answers.clear();
             let sendable = |r: &&PackedRequest| r.is_valid() && expressible(version, **r);
             scratch.extend(requests.iter().filter(sendable).map(|r| r.raw()));
             if !scratch.is_empty() {
@@ -337,9 +346,9 @@ impl Worker {
         &mut self,
         requests: &[&'r OwnedRequest],
     ) -> Vec<Result<PolicyAnswer<'r>, Fault>> {
-        self.pinned = false;
+        self.pinned = None;
         let answers = self.decide_pinned(requests);
-        self.pinned = false;
+        self.pinned = None;
         answers
     }
 
@@ -349,13 +358,12 @@ impl Worker {
         &mut self,
         requests: &[&'r OwnedRequest],
     ) -> Vec<Result<PolicyAnswer<'r>, Fault>> {
-        let policy = self.policy();
-        self.pinned = true;
-        let policy = match policy {
+        let policy = match self.policy() {
             Ok(p) => p,
             Err(fault) => return requests.iter().map(|_| Err(fault)).collect(),
         };
         let generation = self.generation().unwrap_or(0);
+        self.pinned = Some((generation, Arc::clone(&policy)));
         let packed: Vec<PackedRequest> = requests
             .iter()
             .filter(|r| r.hops().is_empty())
