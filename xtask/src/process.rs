@@ -110,11 +110,12 @@ pub fn ensure_debian_package(binary: &str, package: &str) -> Result {
     )
 }
 
-/// Every binary of the workspace in the dev profile, with the feature set of `cargo test
-/// --workspace --all-features` (`-p onbehalf-host` alone would resolve other features and
-/// rebuild wasmtime).
+/// Every binary of the workspace in the dev profile, exactly as `cargo test --workspace
+/// --all-features` builds them (it builds each package's binaries for its integration tests,
+/// into `target/debug/`): after the test step this is a no-op. `cargo build --bins` would
+/// resolve features without the dev-dependencies and compile wasmtime a second time.
 pub fn build_workspace_bins() -> Result {
-    cargo(&["build", "--workspace", "--all-features", "--bins"])
+    cargo(&["test", "--workspace", "--all-features", "--no-run"])
 }
 
 #[cfg(test)]

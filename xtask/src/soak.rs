@@ -1,7 +1,7 @@
 //! `cargo xtask soak --seconds N`: the load-and-fault soak (`benches/src/bin/soak.rs`)
 //! against the release server. `cargo xtask test` runs a short one against the debug build.
 
-use crate::process::{cargo, root, run, Result};
+use crate::process::{root, run, Result};
 
 /// Builds the server and the soak driver, then runs the soak for `seconds`.
 pub fn soak(seconds: u64, release: bool) -> Result {
@@ -9,8 +9,7 @@ pub fn soak(seconds: u64, release: bool) -> Result {
     if release {
         crate::bench::build_release_tools()?;
     } else {
-        // The same feature set as `cargo test --workspace --all-features`: nothing rebuilds.
-        cargo(&["build", "--workspace", "--all-features", "--bins"])?;
+        crate::process::build_workspace_bins()?;
     }
     let bin = root().join("target").join(profile);
     let server = bin.join("onbehalf");
