@@ -2,7 +2,7 @@
 //! hot reload under load, and somebody else's (stricter) policy.
 #![allow(missing_docs)]
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use onbehalf_core::json::{decision_to_value, fail_closed_for, parse_request, Value};
@@ -16,6 +16,7 @@ use onbehalf_testkit::hostile::{
     delegation, hostile, hostile_module, hostile_with, impersonation, native, small_limits,
     with_padding,
 };
+use onbehalf_testkit::wait::{eventually, PATIENCE};
 
 #[allow(clippy::unwrap_used)] // a test helper: failing is its job
 fn default_host() -> PolicyHost {
@@ -321,21 +322,29 @@ fn hot_reloads_under_concurrent_load_answer_from_the_module_loaded_at_the_time()
         .iter()
         .zip(strict.iter())
         .any(|(p, s)| *s != Verdict::decided(native(*p))));
+    const WORKERS: usize = 4;
+    const RELOADS: u64 = 40;
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(AtomicUsize::new(0));
-    let clients: Vec<_> = (0..4)
+    // The newest generation each worker has answered from: the reloader waits until every
+    // worker has used the current module before loading the next, so each worker sees every
+    // generation however the threads are scheduled (a fixed pause between reloads let a
+    // starved worker miss them all on a loaded machine).
+    let seen: Arc<Vec<AtomicU64>> = Arc::new((0..WORKERS).map(|_| AtomicU64::new(0)).collect());
+    let clients: Vec<_> = (0..WORKERS)
         .map(|c| {
-            let (host, all, strict, stop, answered) = (
+            let (host, all, strict, stop, answered, seen) = (
                 host.clone(),
                 all.clone(),
                 strict.clone(),
                 stop.clone(),
                 answered.clone(),
+                seen.clone(),
             );
             std::thread::spawn(move || {
                 let mut worker = host.worker();
                 let (mut i, mut wrong, mut generations) = (c, 0, std::collections::HashSet::new());
-                while !stop.load(Ordering::Relaxed) || i < 5_000 {
+                while !stop.load(Ordering::Acquire) || i < 5_000 {
                     let k = i % all.len();
                     let p = all[k];
                     let got = if i % 10 == 0 {
@@ -345,6 +354,7 @@ fn hot_reloads_under_concurrent_load_answer_from_the_module_loaded_at_the_time()
                     };
                     let generation = worker.generation().unwrap();
                     generations.insert(generation);
+                    seen[c].fetch_max(generation, Ordering::Release);
                     let want = if generation % 2 == 1 {
                         Verdict::decided(native(p))
                     } else {
@@ -352,35 +362,46 @@ fn hot_reloads_under_concurrent_load_answer_from_the_module_loaded_at_the_time()
                     };
                     wrong += usize::from(got.iter().any(|v| *v != want));
                     answered.fetch_add(1, Ordering::Relaxed);
-                    i += 4;
+                    i += WORKERS;
                 }
                 (wrong, generations.len())
             })
         })
         .collect();
+    let everyone_has_seen = |generation: u64| {
+        eventually(PATIENCE, || {
+            seen.iter().all(|s| s.load(Ordering::Acquire) >= generation)
+        })
+    };
     // 40 reloads (each compiles a module: most of this test's time).
-    for n in 0..40 {
+    for n in 0..RELOADS {
+        assert!(
+            everyone_has_seen(n + 1),
+            "a worker never answered from generation {}",
+            n + 1
+        );
         let module = if n % 2 == 0 {
             STRICT_MODULE
         } else {
             DEFAULT_MODULE
         };
         host.reload(module, &format!("reload {n}")).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    stop.store(true, Ordering::Relaxed);
+    assert!(everyone_has_seen(RELOADS + 1));
+    stop.store(true, Ordering::Release);
     let results: Vec<(usize, usize)> = clients.into_iter().map(|c| c.join().unwrap()).collect();
     assert_eq!(
         results.iter().map(|r| r.0).sum::<usize>(),
         0,
         "wrong answers"
     );
+    // A worker may skip no generation: it answered from each before the next was loaded.
     assert!(
-        results.iter().all(|r| r.1 > 1),
-        "every worker saw several modules: {results:?}"
+        results.iter().all(|r| r.1 == (RELOADS + 1) as usize),
+        "every worker saw every module: {results:?}"
     );
-    assert!(answered.load(Ordering::Relaxed) >= 4 * 1250);
-    assert_eq!(host.info().generation, 41);
+    assert!(answered.load(Ordering::Relaxed) >= 5_000);
+    assert_eq!(host.info().generation, RELOADS + 1);
     assert_eq!(host.stats().total_faults(), 0);
 }
 

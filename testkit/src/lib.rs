@@ -1,8 +1,8 @@
 //! Test helpers shared by onbehalf's tests, benches and soak run, so none is copied between
 //! test files: one HTTP/1.1 client ([`http`]), servers in process or as a child process
 //! ([`server`]), hostile policy modules written in WAT ([`hostile`]), and the properties of
-//! the fuzz targets that run the host ([`fuzz`]), and a seeded sample of requests with hops
-//! ([`requests`]).
+//! the fuzz targets that run the host ([`fuzz`]), a seeded sample of requests with hops
+//! ([`requests`]), and waiting with a deadline for something asynchronous ([`wait`]).
 #![forbid(unsafe_code)]
 
 pub mod fuzz;
@@ -10,3 +10,4 @@ pub mod hostile;
 pub mod http;
 pub use onbehalf_workload::sample as requests;
 pub mod server;
+pub mod wait;

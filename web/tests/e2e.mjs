@@ -173,7 +173,9 @@ const browser = await chromium.launch({
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, serviceWorkers: "block" });
 const page = await context.newPage();
-page.setDefaultTimeout(10_000); // a control that cannot be used fails the check, soon
+// A control that cannot be used fails the check; 30 s (not less) because a loaded two-core CI
+// machine can take seconds to load the page and its wasm, and a flake costs a whole round.
+page.setDefaultTimeout(30_000);
 const foreign = [];
 page.on("request", (r) => { if (!r.url().startsWith(origin)) foreign.push(r.url()); });
 const pageErrors = [];

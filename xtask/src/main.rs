@@ -7,6 +7,7 @@ mod callgrind;
 mod fuzz;
 mod process;
 mod soak;
+mod stress;
 mod test;
 mod web;
 
@@ -27,7 +28,12 @@ enum Command {
     /// Everything CI checks: format, clippy, cargo-deny, all Rust tests, the no_std wasm
     /// build, a short soak, a fuzz smoke per target, the web explainer build, its exhaustive
     /// wasm-vs-native check and the end-to-end tests in real Chromium.
-    Test,
+    Test {
+        /// Instead: the Rust test suite N times in a row beside a busy loop on every core
+        /// (flaky-test hunting); fails unless all N runs pass.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        stress: Option<u32>,
+    },
     /// Build (release) and serve decisions and the web explainer on 127.0.0.1:8080; extra
     /// arguments go to `onbehalf serve`.
     Serve {
@@ -64,7 +70,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Test => test::test(),
+        Command::Test { stress: None } => test::test(),
+        Command::Test { stress: Some(runs) } => stress::stress(runs),
         Command::Serve { serve_args } => web::serve(&serve_args),
         Command::Web => web::web(),
         Command::Bench => bench::bench(),
