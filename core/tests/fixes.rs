@@ -245,6 +245,7 @@ fn the_classic_double_hop_is_fixed_by_kerberos_only_constrained_delegation_to_th
     let accounts = Accounts {
         server: "SQLFRONT$",
         client: "alice",
+        targets: &[],
     };
     let named = fixes_with(&parse_request(&text).unwrap(), &accounts).unwrap();
     let command = named[0].steps[0].samba_tool.as_deref().unwrap();

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::{self, BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -13,6 +14,7 @@ use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use onbehalf_host::policy::Worker;
 
 mod bench;
+mod directory_args;
 mod explain;
 mod lines;
 mod module_args;
@@ -45,7 +47,31 @@ enum Command {
     Fix {
         /// A request as JSON (reads stdin when absent).
         request: Option<String>,
+        /// With a directory, requests may name `client_account` and `server_account`, and the
+        /// commands name the real accounts.
+        #[command(flatten)]
+        directory: directory_args::DirectoryArgs,
     },
+    /// Decide requests that name accounts (`client_account`, `server_account`): the directory
+    /// fills the delegation facts; JSON Lines like `decide`, each answer with the filled
+    /// `request` and every fact's source.
+    Check {
+        /// A named request as JSON (reads stdin when absent).
+        request: Option<String>,
+        #[command(flatten)]
+        directory: directory_args::DirectoryArgs,
+    },
+    /// Every delegation risk of a directory, each with the decision that shows its reach.
+    Audit {
+        /// A BloodHound collection (folder or zip) or a facts file.
+        source: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: directory_args::AuditFormat,
+    },
+    /// Directory tools.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Explain one request: the decision, each step that fired with its rule and source, each
     /// hop, and how to make a denied hop work.
     Explain {
@@ -69,6 +95,15 @@ enum Command {
         /// trusts the rules tell apart; 2,304,000 rows).
         #[arg(long)]
         realm_classes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Write a directory as a facts file (stdout), for `--facts` and the web page.
+    Export {
+        /// A BloodHound collection (folder or zip) or a facts file.
+        source: PathBuf,
     },
 }
 
@@ -173,7 +208,33 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
                 None => answer_lines(request, &mut out, decide_str)?,
             }
         }
-        Command::Fix { request } => answer_lines(request, &mut out, fix_str)?,
+        Command::Fix { request, directory } => match directory.load("fix") {
+            Err(code) => return Ok(code),
+            Ok(None) => answer_lines(request, &mut out, fix_str)?,
+            Ok(Some(dir)) => answer_lines(request, &mut out, |t| {
+                onbehalf_directory::fix::fix_str(&dir, t)
+            })?,
+        },
+        Command::Check { request, directory } => match directory.load("check") {
+            Err(code) => return Ok(code),
+            Ok(None) => {
+                eprintln!("onbehalf check: give the directory: --bloodhound PATH or --facts FILE");
+                return Ok(ExitCode::from(2));
+            }
+            Ok(Some(dir)) => answer_lines(request, &mut out, |t| {
+                onbehalf_directory::check::check_str(&dir, t)
+            })?,
+        },
+        Command::Audit { source, format } => {
+            let code = directory_args::audit(&source, format, &mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
+        Command::Directory(DirectoryCommand::Export { source }) => {
+            let code = directory_args::export(&source, &mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
         Command::Serve(args) => return serve::run(args),
         Command::Bench(args) => match bench::run(&args) {
             Ok(report) => write!(out, "{report}")?,

@@ -3,7 +3,8 @@
 //! server, page) shows these texts; none writes its own.
 //!
 //! Templates name what the request does not know with placeholders: `{server}` and
-//! `{client}` (the accounts, [`Accounts`]), `{spn}` (an allowed target), `{value}` (the API
+//! `{client}` (the accounts, [`Accounts`]), `{spn}` (an allowed target), `{target}` (the
+//! account that runs `{spn}`, or `<account of SPN>`), `{value}` (the API
 //! constant or protocol sequence), `{name}` (the value's canonical name), `{hop}` (a hop's
 //! number, 1-based), `{class}` (the server's delegation class after the fix, in words).
 
@@ -98,8 +99,8 @@ pub const HOW_TO: &[HowTo] = &[
         Some("Set-ADObject -Identity (Get-ADObject -Filter \"sAMAccountName -eq '{server}'\") -Add @{'msDS-AllowedToDelegateTo'='{spn}'}"),
         Some("samba-tool delegation add-service {server} {spn}"), None, None),
     row(Action::AddRbcdPrincipal, "{class}: the account of {spn} admits {server}",
-        Some("Set-ADComputer -Identity <account of {spn}> -PrincipalsAllowedToDelegateToAccount {server}"),
-        Some("samba-tool delegation add-principal <account of {spn}> {server}"), None, None),
+        Some("Set-ADComputer -Identity {target} -PrincipalsAllowedToDelegateToAccount {server}"),
+        Some("samba-tool delegation add-principal {target} {server}"), None, None),
     row(Action::TrustUnconstrained, "unconstrained delegation for {server}",
         Some("Set-ADAccountControl -Identity {server} -TrustedForDelegation $true"),
         Some("samba-tool delegation for-any-service {server} on"), None, None),
@@ -147,6 +148,10 @@ pub struct Accounts<'a> {
     pub server: &'a str,
     /// The client's account.
     pub client: &'a str,
+    /// The accounts that run target SPNs, as `(spn, sAMAccountName)` (resource-based
+    /// delegation is set on the target's account); a target not listed is named
+    /// `<account of SPN>`. SPNs compare ASCII case-insensitively.
+    pub targets: &'a [(&'a str, &'a str)],
 }
 
 impl Accounts<'static> {
@@ -154,7 +159,22 @@ impl Accounts<'static> {
     pub const PLACEHOLDERS: Accounts<'static> = Accounts {
         server: "<server account>",
         client: "<client account>",
+        targets: &[],
     };
+}
+
+impl Accounts<'_> {
+    /// The account that runs `spn`, or the placeholder `<account of SPN>`.
+    #[must_use]
+    pub fn target(&self, spn: &str) -> String {
+        self.targets
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(spn))
+            .map_or_else(
+                || alloc::format!("<account of {spn}>"),
+                |(_, a)| (*a).to_string(),
+            )
+    }
 }
 
 /// One step of a fix, rendered: the action and its commands with the placeholders filled.
@@ -204,6 +224,11 @@ impl<'a> Fill<'a> {
     fn render(&self, template: Option<&str>) -> Option<String> {
         let hop = self.hop.to_string();
         template.map(|t| {
+            let t = if t.contains("{target}") {
+                t.replace("{target}", &self.accounts.target(self.spn))
+            } else {
+                t.to_string()
+            };
             t.replace("{server}", self.accounts.server)
                 .replace("{client}", self.accounts.client)
                 .replace("{spn}", self.spn)

@@ -100,12 +100,23 @@ pub fn fix_value(value: &Value) -> Value {
         Ok(request) => request,
         Err(e) => return error_to_value(&e),
     };
-    match (crate::decide(&request), crate::fix::fixes(&request)) {
-        (Ok(decision), Ok(fixes)) => object([
+    match crate::fix::fixes(&request) {
+        Ok(fixes) => fix_answer(&request, &fixes),
+        Err(e) => error_to_value(&e),
+    }
+}
+
+/// The answer `{"decision", "fixes"}` of `request` with `fixes` (found by
+/// [`fixes_with`](crate::fix::fixes_with), possibly filtered by what a directory allows), or
+/// the error object.
+#[must_use]
+pub fn fix_answer(request: &crate::json::OwnedRequest, fixes: &[Fix]) -> Value {
+    match crate::decide(request) {
+        Ok(decision) => object([
             ("decision", decision_to_value(&decision)),
-            ("fixes", fixes_to_value(&fixes)),
+            ("fixes", fixes_to_value(fixes)),
         ]),
-        (Err(e), _) | (_, Err(e)) => error_to_value(&e),
+        Err(e) => error_to_value(&e),
     }
 }
 

@@ -14,7 +14,7 @@ mod typescript;
 mod value;
 
 pub use catalog::{catalog, record_value};
-pub use fix::{exposure_to_value, fix_str, fix_to_value, fix_value, fixes_to_value};
+pub use fix::{exposure_to_value, fix_answer, fix_str, fix_to_value, fix_value, fixes_to_value};
 pub use flat::packed_fields;
 pub use output::{
     decide_owned, decide_str, decide_value, decision_from_value, decision_to_value,

@@ -1,0 +1,232 @@
+//! Filling a request's fields from the named accounts, each fact with its provenance.
+
+use onbehalf_core::fix::Edit;
+use onbehalf_core::json::{OwnedRequest, Value};
+use onbehalf_core::{FieldPath, Realm, ServerTrust};
+
+use super::{conflict, CheckError, FactUse, HOPS, HOP_REALM};
+use crate::error::Error;
+use crate::facts::Fact;
+use crate::model::Account;
+use crate::realm::{realm_between, Derived};
+use crate::Directory;
+
+fn account_name(a: &Account) -> String {
+    format!("{}\\{}", a.domain, a.sam_account_name)
+}
+
+fn fact(
+    directory: &Directory,
+    path: &FieldPath,
+    value: Value,
+    account: &Account,
+    fact: Fact,
+) -> FactUse {
+    FactUse {
+        field: path.to_string(),
+        value,
+        account: account_name(account),
+        file: account.origin.file.clone(),
+        object: account.origin.path.clone(),
+        property: fact.property(directory).to_owned(),
+    }
+}
+
+pub(super) fn realm_fact(
+    directory: &Directory,
+    path: &FieldPath,
+    realm: Realm,
+    account: &Account,
+    why: Fact,
+) -> FactUse {
+    let mut f = fact(
+        directory,
+        path,
+        Value::String(realm.name().into()),
+        account,
+        why,
+    );
+    if why == Fact::Trusts {
+        if let Some(d) = directory.domain(&account.domain) {
+            f.file.clone_from(&d.origin.file);
+            f.object.clone_from(&d.origin.path);
+        }
+    }
+    f
+}
+
+pub(super) fn fill_client(
+    directory: &Directory,
+    client: &Account,
+    request: &mut OwnedRequest,
+    facts: &mut Vec<FactUse>,
+) -> Result<(), CheckError> {
+    let Some(sensitive) = client.not_delegated else {
+        return Err(Error::invalid(format!(
+            "{} ({} {}): the source does not say whether the account is sensitive (NOT_DELEGATED); BloodHound collectors omit it for computers — use a facts file that states it",
+            account_name(client),
+            client.origin.file,
+            client.origin.path
+        ))
+        .into());
+    };
+    request.delegation.client_sensitive = sensitive;
+    facts.push(fact(
+        directory,
+        &Edit::ClientSensitive.path(),
+        Value::Bool(sensitive),
+        client,
+        Fact::NotDelegated,
+    ));
+    let protected = directory.is_protected_user(client);
+    request.delegation.client_protected_user = protected;
+    let mut f = fact(
+        directory,
+        &Edit::ClientProtectedUser.path(),
+        Value::Bool(protected),
+        client,
+        Fact::Members,
+    );
+    if let Some(group) = crate::domain_sid(&client.sid)
+        .and_then(|d| directory.group(&format!("{d}-{}", crate::rid::PROTECTED_USERS)))
+    {
+        f.file.clone_from(&group.origin.file);
+        f.object.clone_from(&group.origin.path);
+        f.property = format!(
+            "{} (transitively, primary group included)",
+            Fact::Members.property(directory)
+        );
+    }
+    facts.push(f);
+    Ok(())
+}
+
+/// The server's delegation as the spec's single `server_trust` with its targets:
+/// 1. `TRUSTED_FOR_DELEGATION` → `unconstrained` (the KDC forwards the TGT to any service);
+/// 2. else msDS-AllowedToDelegateTo non-empty → `constrained` with those SPNs — unless the
+///    first hop's target is not among them and its account admits the server by
+///    resource-based delegation, which the KDC then consults (→ `resource_based`);
+/// 3. else a hop target whose account admits the server → `resource_based` with the
+///    admitted hop targets;
+/// 4. else `none`.
+///
+/// `protocol_transition` is `TRUSTED_TO_AUTH_FOR_DELEGATION` in every case.
+pub fn server_delegation<'d>(
+    directory: &'d Directory,
+    server: &Account,
+    targets: &[&str],
+) -> Result<(ServerTrust, Vec<String>, Option<&'d Account>), Error> {
+    if server.trusted_for_delegation {
+        return Ok((ServerTrust::Unconstrained, Vec::new(), None));
+    }
+    let mut admitted = Vec::new();
+    let mut admitter = None;
+    for target in targets {
+        let account = directory.spn_account(target)?;
+        if account.allowed_to_act.contains(&server.sid) {
+            admitted.push((*target).to_owned());
+            admitter.get_or_insert(account);
+        }
+    }
+    let a2d = &server.allowed_to_delegate_to;
+    let first_in_a2d = targets
+        .first()
+        .is_some_and(|t| a2d.iter().any(|s| s.eq_ignore_ascii_case(t)));
+    if !a2d.is_empty() && (first_in_a2d || admitted.is_empty()) {
+        return Ok((ServerTrust::Constrained, a2d.clone(), None));
+    }
+    if !admitted.is_empty() {
+        return Ok((ServerTrust::ResourceBased, admitted, admitter));
+    }
+    Ok((ServerTrust::None, Vec::new(), None))
+}
+
+pub(super) fn fill_server(
+    directory: &Directory,
+    server: &Account,
+    request: &mut OwnedRequest,
+    facts: &mut Vec<FactUse>,
+) -> Result<(), CheckError> {
+    let targets: Vec<&str> = request.hops.iter().map(|h| h.target.as_str()).collect();
+    let (trust, allowed, admitter) = server_delegation(directory, server, &targets)
+        .map_err(|e| Error::new(e.code, format!("{}: {}", FieldPath::field(HOPS), e.message)))?;
+    let (source, property) = match (trust, admitter) {
+        (ServerTrust::Unconstrained, _) => (server, Fact::TrustedForDelegation),
+        (ServerTrust::Constrained, _) => (server, Fact::AllowedToDelegateTo),
+        (ServerTrust::ResourceBased, Some(target)) => (target, Fact::AllowedToAct),
+        _ => (server, Fact::TrustedForDelegation),
+    };
+    request.delegation.server_trust = trust;
+    let mut trust_fact = fact(
+        directory,
+        &Edit::ServerTrust(trust).path(),
+        Value::String(trust.name().into()),
+        source,
+        property,
+    );
+    if trust == ServerTrust::None {
+        trust_fact.property = format!(
+            "{}, {} (none set), and no hop target's {}",
+            Fact::TrustedForDelegation.property(directory),
+            Fact::AllowedToDelegateTo.property(directory),
+            Fact::AllowedToAct.property(directory)
+        );
+    }
+    facts.push(trust_fact);
+    let list = Value::Array(allowed.iter().cloned().map(Value::String).collect());
+    facts.push(fact(
+        directory,
+        &Edit::AllowedTargets.path(),
+        list,
+        source,
+        property,
+    ));
+    request.delegation.allowed_targets = allowed;
+    let pt = server.trusted_to_auth_for_delegation;
+    request.delegation.protocol_transition = pt;
+    facts.push(fact(
+        directory,
+        &Edit::ProtocolTransition.path(),
+        Value::Bool(pt),
+        server,
+        Fact::TrustedToAuthForDelegation,
+    ));
+    Ok(())
+}
+
+/// Each hop's realm: the target's account's domain relative to the calling machine's
+/// account (hop 1: the server; then the previous target's account).
+pub(super) fn fill_hop_realms(
+    directory: &Directory,
+    server: &Account,
+    explicit: &dyn Fn(&FieldPath) -> bool,
+    request: &mut OwnedRequest,
+    facts: &mut Vec<FactUse>,
+) -> Result<(), CheckError> {
+    let mut caller = server;
+    for (i, hop) in request.hops.iter_mut().enumerate() {
+        let target = directory.spn_account(&hop.target)?;
+        let path = FieldPath::field(HOPS).index(i).key(HOP_REALM);
+        match realm_between(directory, &caller.domain, &target.domain)? {
+            Derived::Known(realm, why) => {
+                if explicit(&path) {
+                    return Err(conflict(
+                        &path,
+                        &format!(
+                            "the domains of {} and {}",
+                            caller.sam_account_name, target.sam_account_name
+                        ),
+                    ));
+                }
+                hop.realm = realm;
+                facts.push(realm_fact(directory, &path, realm, target, why));
+            }
+            Derived::Unknown(why) if !explicit(&path) => {
+                return Err(Error::invalid(format!("{path}: {why}; give it explicitly")).into());
+            }
+            Derived::Unknown(_) => {}
+        }
+        caller = target;
+    }
+    Ok(())
+}

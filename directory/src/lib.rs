@@ -1,0 +1,239 @@
+//! Active Directory facts for onbehalf: one [`Directory`] model of accounts, groups and
+//! domains, read from a BloodHound collection ([`bloodhound`]) or a facts file ([`facts`]),
+//! turned into the spec's requests ([`check`]) and audited for delegation risks ([`audit`]).
+//!
+//! The core stays `no_std` and never learns about directories: this crate fills the
+//! request's directory-derived fields (delegation trust, targets, protocol transition,
+//! sensitive, Protected Users, realms) from named accounts and leaves the decision to the
+//! core.
+//!
+//! ```
+//! use onbehalf_directory::Directory;
+//! let dir = Directory::load(std::path::Path::new("tests/fixtures/bloodhound-contoso")).unwrap();
+//! let svcweb = dir.account("svcweb").unwrap();
+//! assert_eq!(svcweb.allowed_to_delegate_to, ["cifs/fs1.contoso.test"]);
+//! assert!(dir.is_protected_user(dir.account("carol@contoso.test").unwrap()));
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod bloodhound;
+pub mod check;
+mod error;
+pub mod facts;
+pub mod fix;
+mod index;
+pub mod model;
+mod read;
+pub mod realm;
+pub mod report;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use error::{Error, ErrorCode, Result};
+pub use model::{Account, Domain, Group, Kind, Origin};
+
+/// Well-known relative identifiers of the groups delegation cares about.
+pub mod rid {
+    /// Domain Admins.
+    pub const DOMAIN_ADMINS: u32 = 512;
+    /// Domain Controllers (a DC's primary group).
+    pub const DOMAIN_CONTROLLERS: u32 = 516;
+    /// Enterprise Admins (forest root domain).
+    pub const ENTERPRISE_ADMINS: u32 = 519;
+    /// Read-only Domain Controllers (an RODC's primary group).
+    pub const READ_ONLY_DOMAIN_CONTROLLERS: u32 = 521;
+    /// Protected Users (Windows Server 2012 R2 and later).
+    pub const PROTECTED_USERS: u32 = 525;
+    /// BUILTIN\Administrators (`S-1-5-32-544`).
+    pub const BUILTIN_ADMINISTRATORS: u32 = 544;
+}
+
+/// A directory: domains, accounts and groups, with lookups by name, SPN and SID and group
+/// membership resolved transitively.
+#[derive(Debug, Default)]
+pub struct Directory {
+    /// The domains.
+    pub domains: Vec<Domain>,
+    /// Users, computers and gMSAs.
+    pub accounts: Vec<Account>,
+    /// Groups with their direct members.
+    pub groups: Vec<Group>,
+    /// What it was read from (a path), for provenance.
+    pub source: String,
+    /// Whether it was read from a facts file (else a BloodHound collection).
+    pub from_facts: bool,
+    index: index::Index,
+}
+
+impl Directory {
+    /// Reads `path`: a facts file (`.json` whose `format` is the facts format), or a
+    /// BloodHound collection (a folder or a `.zip`).
+    ///
+    /// # Errors
+    /// `directory-invalid` naming the file and JSON path of what could not be read.
+    pub fn load(path: &Path) -> Result<Directory> {
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if is_json && path.is_file() {
+            facts::load(path)
+        } else {
+            bloodhound::load(path)
+        }
+    }
+
+    /// Builds the lookups; duplicate SIDs are an error.
+    pub(crate) fn index(&mut self) -> Result<()> {
+        self.index = index::Index::build(self)?;
+        Ok(())
+    }
+
+    /// The account a name stands for: its SID, sAMAccountName (with or without `$`), UPN,
+    /// DNS host name, BloodHound name (`NAME@DOMAIN`) or a registered SPN — ASCII
+    /// case-insensitive.
+    ///
+    /// # Errors
+    /// `account-not-found`, or `account-ambiguous` listing the candidates.
+    pub fn account(&self, name: &str) -> Result<&Account> {
+        self.index.one(self, name)
+    }
+
+    /// The account a hop target (an SPN) runs as: the account that registers the SPN, or
+    /// the computer that registers `host/<host>` when the service class maps to `host`
+    /// (the forest's default `sPNMappings`).
+    ///
+    /// # Errors
+    /// `account-not-found` when no account holds it; `account-ambiguous` when several do
+    /// (a duplicate SPN: the KDC cannot choose either).
+    pub fn spn_account(&self, spn: &str) -> Result<&Account> {
+        self.index.spn(self, spn)
+    }
+
+    /// The account with this SID.
+    #[must_use]
+    pub fn by_sid(&self, sid: &str) -> Option<&Account> {
+        self.index.by_sid(self, sid)
+    }
+
+    /// The group with this SID.
+    #[must_use]
+    pub fn group(&self, sid: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.sid == sid)
+    }
+
+    /// Every group `sid` belongs to, transitively, its primary group included.
+    #[must_use]
+    pub fn groups_of(&self, sid: &str) -> Vec<String> {
+        self.index.groups_of(self, sid)
+    }
+
+    /// Whether `account` is a member (transitively, primary group included) of the group of
+    /// its own domain with relative identifier `rid`.
+    #[must_use]
+    pub fn in_domain_group(&self, account: &Account, rid: u32) -> bool {
+        let Some(domain_sid) = domain_sid(&account.sid) else {
+            return false;
+        };
+        let wanted = format!("{domain_sid}-{rid}");
+        self.groups_of(&account.sid).contains(&wanted)
+    }
+
+    /// Whether `account` is in Protected Users (RID 525), nested groups included.
+    #[must_use]
+    pub fn is_protected_user(&self, account: &Account) -> bool {
+        self.in_domain_group(account, rid::PROTECTED_USERS)
+    }
+
+    /// Whether `account` is a domain controller: `isdc`, or its primary group Domain
+    /// Controllers (516) or Read-only Domain Controllers (521), or a member of either or of
+    /// Enterprise Domain Controllers (`S-1-5-9`).
+    #[must_use]
+    pub fn is_dc(&self, account: &Account) -> bool {
+        account.is_dc == Some(true)
+            || self.in_domain_group(account, rid::DOMAIN_CONTROLLERS)
+            || self.in_domain_group(account, rid::READ_ONLY_DOMAIN_CONTROLLERS)
+            // Enterprise Domain Controllers, which both collectors synthesise with the DCs
+            // as members (BloodHound.py has no DC flag).
+            || self
+                .groups_of(&account.sid)
+                .iter()
+                .any(|g| g.ends_with("-S-1-5-9"))
+    }
+
+    /// The privileged groups `account` belongs to (Domain Admins, Enterprise Admins of any
+    /// domain of the directory, BUILTIN\Administrators), by name.
+    #[must_use]
+    pub fn privileged_groups(&self, account: &Account) -> Vec<String> {
+        self.groups_of(&account.sid)
+            .into_iter()
+            .filter(|sid| is_privileged_group(sid))
+            .map(|sid| self.group(&sid).map_or(sid, |g| g.name.clone()))
+            .collect()
+    }
+
+    /// The accounts whose SID `account.allowed_to_act` lists (resource-based delegation to it).
+    pub fn admitted_by<'a>(&'a self, account: &'a Account) -> impl Iterator<Item = &'a Account> {
+        account
+            .allowed_to_act
+            .iter()
+            .filter_map(|sid| self.by_sid(sid))
+    }
+
+    /// The domain named `name` (ASCII case-insensitive).
+    #[must_use]
+    pub fn domain(&self, name: &str) -> Option<&Domain> {
+        self.domains
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every SPN registered on more than one account, with the accounts' SIDs.
+    #[must_use]
+    pub fn duplicate_spns(&self) -> HashMap<String, Vec<&str>> {
+        self.index.duplicate_spns(self)
+    }
+}
+
+/// The domain part of a domain account's SID (`S-1-5-21-a-b-c-RID` → `S-1-5-21-a-b-c`).
+#[must_use]
+pub fn domain_sid(sid: &str) -> Option<&str> {
+    sid.starts_with("S-1-5-21-")
+        .then(|| sid.rsplit_once('-').map(|(domain, _)| domain))
+        .flatten()
+}
+
+/// The relative identifier of a SID (its last number).
+#[must_use]
+pub fn rid_of(sid: &str) -> Option<u32> {
+    sid.rsplit_once('-').and_then(|(_, rid)| rid.parse().ok())
+}
+
+/// Domain Admins, Enterprise Admins or BUILTIN\Administrators (BloodHound writes builtin
+/// SIDs as `DOMAIN-S-1-5-32-544`).
+fn is_privileged_group(sid: &str) -> bool {
+    if sid.ends_with("S-1-5-32-544") {
+        return true;
+    }
+    domain_sid(sid).is_some()
+        && matches!(
+            rid_of(sid),
+            Some(rid::DOMAIN_ADMINS | rid::ENTERPRISE_ADMINS)
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sids_split_into_domain_and_rid() {
+        assert_eq!(domain_sid("S-1-5-21-1-2-3-1105"), Some("S-1-5-21-1-2-3"));
+        assert_eq!(domain_sid("CONTOSO.TEST-S-1-5-32-544"), None);
+        assert_eq!(rid_of("S-1-5-21-1-2-3-525"), Some(525));
+        assert!(is_privileged_group("CONTOSO.TEST-S-1-5-32-544"));
+        assert!(is_privileged_group("S-1-5-21-1-2-3-512"));
+        assert!(!is_privileged_group("S-1-5-21-1-2-3-513"));
+    }
+}
