@@ -307,3 +307,112 @@ fn fix_answers_the_double_hop_with_kcd_first_and_the_fixed_request_works() {
         "{text}"
     );
 }
+
+fn contoso() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../directory/tests/fixtures/bloodhound-contoso"
+    )
+    .to_owned()
+}
+
+#[test]
+fn check_answers_named_requests_line_by_line_from_a_collection_or_its_facts_file() {
+    let collection = contoso();
+    let input = concat!(
+        r#"{"level":"impersonation","auth":"ntlm","client_account":"alice","server_account":"svcpt","hops":[{"target":"MSSQLSvc/db1.contoso.test:1433"}]}"#,
+        "\n\n",
+        r#"{"level":"delegation","client_account":"nobody"}"#,
+        "\n{\n"
+    );
+    let (code, stdout, _) = onbehalf(&["check", "--bloodhound", &collection], input.as_bytes());
+    assert_eq!(code, 0);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0]["reach"], "multi-hop");
+    assert_eq!(
+        lines[0]["request"]["delegation"]["protocol_transition"],
+        true
+    );
+    assert_eq!(lines[1]["error"]["code"], "account-not-found");
+    assert_eq!(lines[2]["error"]["code"], "invalid-json");
+    // The same domain as a facts file answers alike (its facts name the facts file).
+    let (code, facts, _) = onbehalf(&["directory", "export", &collection], b"");
+    assert_eq!(code, 0);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contoso-facts.json");
+    std::fs::write(&path, &facts).unwrap();
+    let (code, again, _) = onbehalf(
+        &["check", "--facts", path.to_str().unwrap()],
+        input.as_bytes(),
+    );
+    assert_eq!(code, 0);
+    let again: Vec<Value> = again
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(again[0]["request"], lines[0]["request"]);
+    assert_eq!(
+        again[0]["facts"][0]["source"]["file"],
+        path.to_str().unwrap()
+    );
+    // Fixes name the real accounts.
+    let named = r#"{"level":"impersonation","auth":"kerberos","server_account":"db1","hops":[{"target":"cifs/fs2.contoso.test"}]}"#;
+    let (code, fix, _) = onbehalf(&["fix", "--facts", path.to_str().unwrap(), named], b"");
+    assert_eq!(code, 0);
+    assert!(
+        fix.contains("samba-tool delegation add-principal fs2$ db1$"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn directory_commands_refuse_a_missing_or_broken_source_with_status_2() {
+    let (code, stdout, stderr) = onbehalf(&["check", r#"{"level":"delegation"}"#], b"");
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.contains("--bloodhound PATH or --facts FILE"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = onbehalf(&["check", "--bloodhound", "/nonexistent", "{}"], b"");
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("directory-invalid") && stderr.contains("/nonexistent"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = onbehalf(&["audit", "Cargo.toml"], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("directory-invalid"), "{stderr}");
+    let (code, _, stderr) = onbehalf(&["check", "--bloodhound", "a", "--facts", "b", "{}"], b"");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+#[test]
+fn audit_writes_json_lines_markdown_and_opengraph() {
+    let collection = contoso();
+    let (code, jsonl, _) = onbehalf(&["audit", &collection], b"");
+    assert_eq!(code, 0);
+    let findings: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(findings.len(), 6);
+    assert!(findings.iter().all(|f| f["answer"]["reach"] == "multi-hop"));
+    let (code, markdown, _) = onbehalf(&["audit", &collection, "--format", "markdown"], b"");
+    assert_eq!(code, 0);
+    assert!(markdown.starts_with("# Delegation audit of"));
+    assert_eq!(markdown.matches("\n## ").count(), 6);
+    let (code, graph, _) = onbehalf(&["audit", &collection, "--format", "opengraph"], b"");
+    assert_eq!(code, 0);
+    let graph: Value = serde_json::from_str(&graph).unwrap();
+    assert_eq!(graph["metadata"]["source_kind"], "onbehalf");
+    let edges = graph["graph"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 6);
+    assert!(edges
+        .iter()
+        .all(|e| e["start"]["match_by"] == "id"
+            && e["kind"].as_str().unwrap().starts_with("onbehalf_")));
+}
