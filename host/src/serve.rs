@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// File holding the admin token that enables `POST /v1/policy` (or set ONBEHALF_ADMIN_TOKEN).
     #[arg(long, value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// The directory `POST /v1/check` fills named requests from.
+    #[command(flatten)]
+    directory: crate::directory_args::DirectoryArgs,
     /// Directory of the web explainer's static files, served at `/`.
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
@@ -95,6 +98,10 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         Ok(h) => h,
         Err(e) => return fail(format!("policy-rejected ({}): {e}", e.name())),
     };
+    let directory = match args.directory.load("serve") {
+        Ok(d) => d.map(std::sync::Arc::new),
+        Err(code) => return Ok(code),
+    };
     if let (true, Some(path)) = (args.watch, args.module.module.clone()) {
         watch(host.clone(), path);
     }
@@ -105,6 +112,7 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         max_connections: args.max_connections as usize,
         header_read_timeout: Duration::from_millis(args.client_timeout_ms),
         body_read_timeout: Duration::from_millis(args.client_timeout_ms),
+        directory,
         ..ServerConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -278,3 +278,51 @@ fn static_files_are_served_from_the_web_dir_only() {
     assert_eq!(request(addr, "GET", "/missing.js", &[], b"").status, 404);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn check_fills_named_requests_from_the_directory_and_decides_them_through_the_policy() {
+    let collection = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../directory/tests/fixtures/bloodhound-contoso"
+    );
+    let directory = onbehalf_directory::Directory::load(std::path::Path::new(collection)).unwrap();
+    let named = r#"{"level":"delegation","auth":"kerberos","client_account":"dave","server_account":"svcunc","hops":[{"target":"cifs/fs1.contoso.test"}]}"#;
+    let cli_answer = onbehalf_directory::check::check_str(&directory, named);
+    let (addr, _) = start_default(ServerConfig {
+        directory: Some(std::sync::Arc::new(directory)),
+        admin_token: Some(TOKEN.into()),
+        ..ServerConfig::default()
+    });
+    // The same contract as `onbehalf check`: the CLI's line, byte for byte (default policy).
+    let reply = post_json(addr, "/v1/check", named);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), cli_answer);
+    let reply = post_json(
+        addr,
+        "/v1/check",
+        r#"{"level":"delegation","server_account":"nobody"}"#,
+    );
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["error"]["code"], "account-not-found");
+    // Decided by the policy loaded: the strict example refuses unconstrained delegation.
+    let bearer = format!("Bearer {TOKEN}");
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/wasm"),
+    ];
+    assert_eq!(
+        request(addr, "POST", "/v1/policy", &headers, STRICT_MODULE).status,
+        200
+    );
+    let strict = post_json(addr, "/v1/check", named).json();
+    assert_ne!(strict["reach"], "multi-hop", "{strict}");
+    assert_eq!(
+        strict["request"]["delegation"]["server_trust"],
+        "unconstrained"
+    );
+    // Without a directory the route says how to get one.
+    let (bare, _) = start_default(ServerConfig::default());
+    let reply = post_json(bare, "/v1/check", named);
+    assert_eq!(reply.status, 404);
+    assert!(reply.text().contains("--facts FILE"));
+}

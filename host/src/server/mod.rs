@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `POST /v1/decide` | one request → one decision (400 + error JSON if invalid); an array → an array (per-item errors, 200) |
 //! | `POST /v1/explain` | one request → the policy's decision and the reference engine's step trace |
+//! | `POST /v1/check` | one request naming accounts → filled from the directory (`--facts`/`--bloodhound`), decided by the policy, with the filled `request` and its `facts` (404 without a directory) |
 //! | `GET /healthz` | liveness and the loaded policy |
 //! | `GET /metrics` | Prometheus text |
 //! | `POST /v1/policy` | hot-reload a module (off unless an admin token is configured) |
@@ -16,6 +17,7 @@
 
 mod admin;
 mod body;
+mod check;
 mod decide;
 
 pub use decide::{answer, Answer};
@@ -54,6 +56,8 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// Deadline for a request's body once its headers are in (`408 request-timeout`).
     pub body_read_timeout: Duration,
+    /// The directory `POST /v1/check` fills named requests from; `None` disables the route.
+    pub directory: Option<Arc<onbehalf_directory::Directory>>,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +70,7 @@ impl Default for ServerConfig {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
+            directory: None,
         }
     }
 }
@@ -112,6 +117,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/decide", post(decide::decide))
         .route("/v1/explain", post(decide::explain))
+        .route("/v1/check", post(check::check))
         .route("/v1/policy", post(admin::reload_policy))
         .route("/healthz", get(admin::healthz))
         .route("/metrics", get(admin::metrics))
