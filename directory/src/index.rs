@@ -72,6 +72,9 @@ pub(crate) struct Index {
     spns: HashMap<String, Vec<usize>>,
     /// member SID → the groups listing it directly.
     member_of: HashMap<String, Vec<String>>,
+    /// Every SID inside a Protected Users group (RID 525), nested groups followed: asked on
+    /// every named client, so resolved once.
+    protected: std::collections::HashSet<String>,
 }
 
 fn key(name: &str) -> String {
@@ -101,6 +104,7 @@ impl Index {
                     .push(group.sid.clone());
             }
         }
+        index.protected = protected_members(dir);
         for (i, a) in dir.accounts.iter().enumerate() {
             if index.sids.insert(a.sid.clone(), i).is_some() || group_sids.contains(a.sid.as_str())
             {
@@ -127,6 +131,17 @@ impl Index {
             }
         }
         Ok(index)
+    }
+
+    /// Whether `sid` (or its primary group) is inside a Protected Users group.
+    pub(crate) fn is_protected(&self, dir: &Directory, sid: &str) -> bool {
+        let primary = self
+            .by_sid(dir, sid)
+            .and_then(|a| a.primary_group.as_deref());
+        self.protected.contains(sid)
+            || primary.is_some_and(|g| {
+                self.protected.contains(g) || crate::rid_of(g) == Some(crate::rid::PROTECTED_USERS)
+            })
     }
 
     pub(crate) fn by_sid<'d>(&self, dir: &'d Directory, sid: &str) -> Option<&'d Account> {
@@ -219,6 +234,31 @@ impl Index {
             })
             .collect()
     }
+}
+
+/// The members of every Protected Users group, transitively (a group's members, and its
+/// member groups' members, …).
+fn protected_members(dir: &Directory) -> std::collections::HashSet<String> {
+    let groups: HashMap<&str, &crate::Group> =
+        dir.groups.iter().map(|g| (g.sid.as_str(), g)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut queue: Vec<&str> = dir
+        .groups
+        .iter()
+        .filter(|g| {
+            crate::domain_sid(&g.sid).is_some()
+                && crate::rid_of(&g.sid) == Some(crate::rid::PROTECTED_USERS)
+        })
+        .flat_map(|g| g.members.iter().map(String::as_str))
+        .collect();
+    while let Some(sid) = queue.pop() {
+        if seen.insert(sid.to_owned()) {
+            if let Some(group) = groups.get(sid) {
+                queue.extend(group.members.iter().map(String::as_str));
+            }
+        }
+    }
+    seen
 }
 
 fn duplicate(sid: &str, file: &str) -> Error {

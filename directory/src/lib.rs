@@ -143,7 +143,7 @@ impl Directory {
     /// Whether `account` is in Protected Users (RID 525), nested groups included.
     #[must_use]
     pub fn is_protected_user(&self, account: &Account) -> bool {
-        self.in_domain_group(account, rid::PROTECTED_USERS)
+        self.index.is_protected(self, &account.sid)
     }
 
     /// Whether `account` is a domain controller: `isdc`, or its primary group Domain

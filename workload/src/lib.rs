@@ -1,9 +1,11 @@
 //! Seeded request workloads, the same sequence on every run and machine: the standard
 //! benchmark [`mix`] (what `cargo xtask bench`, `onbehalf bench`, the load generator and the
-//! soak send) and uniform [`sample`]s of the whole request space (what the tests draw when
-//! they cannot enumerate requests with hops).
+//! soak send), uniform [`sample`]s of the whole request space (what the tests draw when
+//! they cannot enumerate requests with hops), and a synthetic Active Directory [`domain`]
+//! written as a BloodHound collection with its ground truth (directory tests and benches).
 #![forbid(unsafe_code)]
 
+pub mod domain;
 pub mod mix;
 pub mod sample;
 

@@ -1,5 +1,7 @@
 //! Filling a request's fields from the named accounts, each fact with its provenance.
 
+use std::borrow::Cow;
+
 use onbehalf_core::fix::Edit;
 use onbehalf_core::json::{OwnedRequest, Value};
 use onbehalf_core::{FieldPath, Realm, ServerTrust};
@@ -11,34 +13,33 @@ use crate::model::Account;
 use crate::realm::{realm_between, Derived};
 use crate::Directory;
 
-fn account_name(a: &Account) -> String {
+pub(super) fn account_name(a: &Account) -> String {
     format!("{}\\{}", a.domain, a.sam_account_name)
 }
 
-fn fact(
+fn fact<'d>(
     directory: &Directory,
     path: &FieldPath,
     value: Value,
-    account: &Account,
+    account: &'d Account,
     fact: Fact,
-) -> FactUse {
+) -> FactUse<'d> {
     FactUse {
-        field: path.to_string(),
+        field: *path,
         value,
-        account: account_name(account),
-        file: account.origin.file.clone(),
-        object: account.origin.path.clone(),
-        property: fact.property(directory).to_owned(),
+        account,
+        origin: &account.origin,
+        property: Cow::Borrowed(fact.property(directory)),
     }
 }
 
-pub(super) fn realm_fact(
-    directory: &Directory,
+pub(super) fn realm_fact<'d>(
+    directory: &'d Directory,
     path: &FieldPath,
     realm: Realm,
-    account: &Account,
+    account: &'d Account,
     why: Fact,
-) -> FactUse {
+) -> FactUse<'d> {
     let mut f = fact(
         directory,
         path,
@@ -48,18 +49,17 @@ pub(super) fn realm_fact(
     );
     if why == Fact::Trusts {
         if let Some(d) = directory.domain(&account.domain) {
-            f.file.clone_from(&d.origin.file);
-            f.object.clone_from(&d.origin.path);
+            f.origin = &d.origin;
         }
     }
     f
 }
 
-pub(super) fn fill_client(
-    directory: &Directory,
-    client: &Account,
+pub(super) fn fill_client<'d>(
+    directory: &'d Directory,
+    client: &'d Account,
     request: &mut OwnedRequest,
-    facts: &mut Vec<FactUse>,
+    facts: &mut Vec<FactUse<'d>>,
 ) -> Result<(), CheckError> {
     let Some(sensitive) = client.not_delegated else {
         return Err(Error::invalid(format!(
@@ -90,12 +90,11 @@ pub(super) fn fill_client(
     if let Some(group) = crate::domain_sid(&client.sid)
         .and_then(|d| directory.group(&format!("{d}-{}", crate::rid::PROTECTED_USERS)))
     {
-        f.file.clone_from(&group.origin.file);
-        f.object.clone_from(&group.origin.path);
-        f.property = format!(
+        f.origin = &group.origin;
+        f.property = Cow::Owned(format!(
             "{} (transitively, primary group included)",
             Fact::Members.property(directory)
-        );
+        ));
     }
     facts.push(f);
     Ok(())
@@ -141,11 +140,11 @@ pub fn server_delegation<'d>(
     Ok((ServerTrust::None, Vec::new(), None))
 }
 
-pub(super) fn fill_server(
-    directory: &Directory,
-    server: &Account,
+pub(super) fn fill_server<'d>(
+    directory: &'d Directory,
+    server: &'d Account,
     request: &mut OwnedRequest,
-    facts: &mut Vec<FactUse>,
+    facts: &mut Vec<FactUse<'d>>,
 ) -> Result<(), CheckError> {
     let targets: Vec<&str> = request.hops.iter().map(|h| h.target.as_str()).collect();
     let (trust, allowed, admitter) = server_delegation(directory, server, &targets)
@@ -165,12 +164,12 @@ pub(super) fn fill_server(
         property,
     );
     if trust == ServerTrust::None {
-        trust_fact.property = format!(
+        trust_fact.property = Cow::Owned(format!(
             "{}, {} (none set), and no hop target's {}",
             Fact::TrustedForDelegation.property(directory),
             Fact::AllowedToDelegateTo.property(directory),
             Fact::AllowedToAct.property(directory)
-        );
+        ));
     }
     facts.push(trust_fact);
     let list = Value::Array(allowed.iter().cloned().map(Value::String).collect());
@@ -196,12 +195,12 @@ pub(super) fn fill_server(
 
 /// Each hop's realm: the target's account's domain relative to the calling machine's
 /// account (hop 1: the server; then the previous target's account).
-pub(super) fn fill_hop_realms(
-    directory: &Directory,
-    server: &Account,
+pub(super) fn fill_hop_realms<'d>(
+    directory: &'d Directory,
+    server: &'d Account,
     explicit: &dyn Fn(&FieldPath) -> bool,
     request: &mut OwnedRequest,
-    facts: &mut Vec<FactUse>,
+    facts: &mut Vec<FactUse<'d>>,
 ) -> Result<(), CheckError> {
     let mut caller = server;
     for (i, hop) in request.hops.iter_mut().enumerate() {

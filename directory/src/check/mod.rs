@@ -13,6 +13,8 @@
 //! Everything else (level, transport, SeImpersonatePrivilege, Credential Guard, forest trust
 //! attributes, …) stays a request field with its default: no directory holds it.
 
+use std::borrow::Cow;
+
 use onbehalf_core::fix::Edit;
 use onbehalf_core::json::{
     decision_to_value, error_to_value, request_from_value, OwnedRequest, Value,
@@ -22,7 +24,7 @@ use onbehalf_core::{
 };
 
 use crate::error::{Error, ErrorCode};
-use crate::model::Account;
+use crate::model::{Account, Origin};
 use crate::realm::{realm_between, Derived};
 use crate::Directory;
 
@@ -82,33 +84,35 @@ impl From<Error> for CheckError {
 
 /// One fact the directory supplied: the field it set, the value, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FactUse {
+pub struct FactUse<'d> {
     /// The request field (`delegation.server_trust`).
-    pub field: String,
+    pub field: FieldPath,
     /// The value set, as the request's JSON writes it.
     pub value: Value,
-    /// The account it was read from (`CONTOSO.TEST\svcweb`).
-    pub account: String,
-    /// The file.
-    pub file: String,
-    /// The object's JSON path in the file.
-    pub object: String,
+    /// The account it was read from.
+    pub account: &'d Account,
+    /// The object it was read from (the account, or a group or domain): file and JSON path.
+    pub origin: &'d Origin,
     /// The property read (as the source spells it).
-    pub property: String,
+    pub property: Cow<'static, str>,
 }
 
-impl FactUse {
+impl FactUse<'_> {
     fn to_value(&self) -> Value {
+        let text = |s: &str| Value::String(s.to_owned());
         Value::Object(vec![
-            ("field".into(), Value::String(self.field.clone())),
+            ("field".into(), Value::String(self.field.to_string())),
             ("value".into(), self.value.clone()),
-            ("account".into(), Value::String(self.account.clone())),
+            (
+                "account".into(),
+                Value::String(facts::account_name(self.account)),
+            ),
             (
                 "source".into(),
                 Value::Object(vec![
-                    ("file".into(), Value::String(self.file.clone())),
-                    ("object".into(), Value::String(self.object.clone())),
-                    ("property".into(), Value::String(self.property.clone())),
+                    ("file".into(), text(&self.origin.file)),
+                    ("object".into(), text(&self.origin.path)),
+                    ("property".into(), text(&self.property)),
                 ]),
             ),
         ])
@@ -121,7 +125,7 @@ pub struct Filled<'d> {
     /// The spec request, every directory-derived field set.
     pub request: OwnedRequest,
     /// Each fact the directory supplied, in field order.
-    pub facts: Vec<FactUse>,
+    pub facts: Vec<FactUse<'d>>,
     /// The client's account, when named.
     pub client: Option<&'d Account>,
     /// The server's account, when named.
@@ -305,8 +309,9 @@ pub fn fill_typed<'d>(
             Derived::Unknown(_) => {}
         }
     }
-    // The filled request is validated again as a whole: the directory's values are spec values.
-    let request = request_from_value(&request.to_value())?;
+    // The directory's values must pass the engine's typed checks too (no empty SPN from a
+    // source): a filled request that does not decide is an error here, not later.
+    onbehalf_core::decide(&request)?;
     Ok(Filled {
         request,
         facts,
