@@ -35,14 +35,31 @@ struct File {
 /// `directory-invalid` for an unreadable or malformed file, a missing required file, an
 /// unknown `meta.version`, or duplicate SIDs.
 pub fn load(path: &Path) -> Result<Directory> {
+    let shown = path.display().to_string();
     let files = if path.is_dir() {
         folder(path)?
     } else {
-        zip(path)?
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::invalid(format!("{shown}: cannot read: {e}")))?;
+        zip(file, &shown)?
     };
+    from_files(&files, &shown)
+}
+
+/// Reads a collection's `.zip` from memory (the web page's file picker); `name` names it in
+/// messages and provenance.
+///
+/// # Errors
+/// As [`load`].
+pub fn from_zip_bytes(bytes: &[u8], name: &str) -> Result<Directory> {
+    let files = zip(std::io::Cursor::new(bytes), name)?;
+    from_files(&files, name)
+}
+
+fn from_files(files: &[File], shown: &str) -> Result<Directory> {
     let mut directory = Directory::default();
     let mut seen = Vec::new();
-    for file in &files {
+    for file in files {
         let top = Place::new(&file.name, "");
         let top = top.at(&file.json);
         let kind = meta(&top)?;
@@ -61,11 +78,10 @@ pub fn load(path: &Path) -> Result<Directory> {
         .find(|t| !seen.iter().any(|s| s == *t))
     {
         return Err(Error::invalid(format!(
-            "{}: no file with meta.type {missing:?}: a collection needs users, computers, groups and domains (collect with DCOnly or All)",
-            path.display()
+            "{shown}: no file with meta.type {missing:?}: a collection needs users, computers, groups and domains (collect with DCOnly or All)"
         )));
     }
-    directory.source = path.display().to_string();
+    directory.source = shown.to_owned();
     directory.index()?;
     Ok(directory)
 }
@@ -369,11 +385,8 @@ fn bounded(reader: impl Read, name: &str) -> Result<Vec<u8>> {
 }
 
 /// Every `*.json` entry of a zip, in name order.
-fn zip(path: &Path) -> Result<Vec<File>> {
-    let shown = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::invalid(format!("{shown}: cannot read: {e}")))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| {
+fn zip(reader: impl Read + std::io::Seek, shown: &str) -> Result<Vec<File>> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| {
         Error::invalid(format!(
             "{shown}: neither a folder nor a readable zip archive: {e}"
         ))

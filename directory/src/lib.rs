@@ -84,6 +84,21 @@ impl Directory {
         }
     }
 
+    /// Reads a source held in memory (the web page's file picker): a BloodHound collection's
+    /// `.zip`, or a facts file; `name` names it in messages and provenance.
+    ///
+    /// # Errors
+    /// `directory-invalid`, as [`Directory::load`].
+    pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Directory> {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return bloodhound::from_zip_bytes(bytes, name);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::invalid(format!("{name}: neither a zip nor UTF-8 JSON text: {e}"))
+        })?;
+        facts::from_text(text, name)
+    }
+
     /// Builds the lookups; duplicate SIDs are an error.
     pub(crate) fn index(&mut self) -> Result<()> {
         self.index = index::Index::build(self)?;

@@ -207,3 +207,22 @@ pub fn opengraph(findings: &[Finding]) -> String {
     out.push('\n');
     out
 }
+
+/// What a person picks from, as JSON: `{"source", "accounts": [{"name", "domain", "kind",
+/// "sid", "spns"}]}` (the web page's account and SPN lists).
+#[must_use]
+pub fn accounts_value(directory: &crate::Directory) -> Value {
+    let accounts = directory.accounts.iter().map(|a| {
+        Value::Object(vec![
+            ("name".into(), text(&a.sam_account_name)),
+            ("domain".into(), text(&a.domain)),
+            ("kind".into(), text(a.kind.name())),
+            ("sid".into(), text(&a.sid)),
+            ("spns".into(), strings(&a.service_principal_names)),
+        ])
+    });
+    Value::Object(vec![
+        ("source".into(), text(&directory.source)),
+        ("accounts".into(), Value::Array(accounts.collect())),
+    ])
+}

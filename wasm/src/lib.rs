@@ -17,6 +17,9 @@ use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+mod directory;
+pub use directory::{fill_from_directory, load_directory};
+
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())

@@ -3,11 +3,12 @@
 // holds it (?r=<request JSON>) so a link reproduces the exact situation. The form is drawn
 // from the core's catalog and shows the canonical request the core returns; every decision
 // comes from the Rust core compiled to wasm (pkg/); nothing is decided in JavaScript.
-import init, { explain, explainJson, decide, catalog, fixJson, exposureJson } from "./pkg/onbehalf_wasm.js";
+import init, { explain, explainJson, decide, catalog, fixJson, exposureJson, loadDirectory, fillFromDirectory } from "./pkg/onbehalf_wasm.js";
 import { buildForm, showCanonical, el, idOf, groupSwitches, usesGroup } from "./form.js";
 import { renderer } from "./verdict.js";
 import { fixRenderer } from "./fixes.js";
 import { PRESETS } from "./presets.js";
+import { directoryPanel } from "./directory.js";
 
 await init();
 const CAT = catalog();
@@ -123,6 +124,7 @@ function show(text) {
   }
   lastCanonical = explanation.request;
   showCanonical($("fields"), CAT.request, explanation.request, handlers);
+  domain.decorate();
   showGroups(lastCanonical);
   view.verdict(explanation);
   // The same JSON text `onbehalf fix` prints for this request, and the settings' exposure.
@@ -160,6 +162,8 @@ function fromUrl() {
   partial = isObject ? parsed : {};
   show(text);
 }
+
+const domain = directoryPanel(CAT, { loadDirectory, fillFromDirectory }, () => lastCanonical ?? partial, load);
 
 $("request-form").addEventListener("submit", (e) => e.preventDefault());
 $("apply-json").addEventListener("click", () => {

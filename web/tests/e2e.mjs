@@ -7,8 +7,11 @@
 // 3. The URL carries the whole state: reload, share, back and forward reproduce it.
 // 4. Presets, keyboard use, no request leaves the origin; screenshots of the main states.
 // 5. Fixes, the exposure note and accessibility (axe-core): tests/fixes.mjs.
+// 6. A domain loaded from a facts file fills the request as `onbehalf check` does:
+//    tests/directory.mjs.
 import { chromium } from "playwright-core";
 import { fixTests } from "./fixes.mjs";
+import { directoryTests } from "./directory.mjs";
 import { execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createServer } from "node:http";
@@ -389,6 +392,9 @@ await check("a matrix cell loads its level and transport", async () => {
 // ---- 5. fixes, exposure, accessibility ---------------------------------------------------------
 const { PRESETS } = await import(pathToFileURL(join(dist, "presets.js")).href);
 await fixTests({ page, pkg, origin, check, cli, open, shown, shots, worked, presets: PRESETS });
+
+// ---- 6. your domain ------------------------------------------------------------------------
+await directoryTests({ page, origin, check, cli, open, shown, shots });
 
 await check("phone width and dark mode render", async () => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", serviceWorkers: "block" });

@@ -34,7 +34,7 @@ function inPage(page, name, texts) {
 }
 
 /** axe-core on the page as it is now; the violations, compactly. */
-async function axe(page) {
+export async function axe(page) {
   if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axeSource });
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);

@@ -247,6 +247,23 @@ pub fn fill<'d>(directory: &'d Directory, value: &Value) -> Result<Filled<'d>, C
     })
 }
 
+/// The web page's way: a whole request (the form's, every field written) with the named
+/// accounts' facts laid over it — the fields they fill are replaced, never conflicts.
+///
+/// # Errors
+/// `account-not-found`, `account-ambiguous`, `directory-invalid`, or a spec error of the
+/// filled request.
+pub fn fill_over<'d>(
+    directory: &'d Directory,
+    request: OwnedRequest,
+    client: Option<&str>,
+    server: Option<&str>,
+) -> Result<Filled<'d>, CheckError> {
+    let client = client.map(|n| directory.account(n)).transpose()?;
+    let server = server.map(|n| directory.account(n)).transpose()?;
+    fill_typed(directory, request, client, server, &|_| false)
+}
+
 /// Fills a validated `request` from the named accounts; `explicit` says whether the request
 /// as written gave the field at a path (a directory-derived field given is a conflict).
 ///
