@@ -178,6 +178,15 @@ fn a_zip_of_the_collection_reads_like_the_folder() {
     zip.finish().unwrap();
     let from_zip = Directory::load(&path).unwrap();
     assert_eq!(facts::export(&from_zip), facts::export(&contoso()));
+    // The same bytes from memory (the web page's file picker), and a facts file's.
+    let bytes = std::fs::read(&path).unwrap();
+    let in_memory = Directory::from_bytes(&bytes, "picked.zip").unwrap();
+    assert_eq!(facts::export(&in_memory), facts::export(&contoso()));
+    let exported = facts::export(&contoso());
+    let from_facts = Directory::from_bytes(exported.as_bytes(), "picked.json").unwrap();
+    assert_eq!(facts::export(&from_facts), exported);
+    let e = Directory::from_bytes(b"\xff\xfe", "garbage.bin").unwrap_err();
+    assert!(e.message.contains("garbage.bin"), "{e}");
     // A truncated zip is an error naming the file, never an empty directory.
     let bytes = std::fs::read(&path).unwrap();
     let cut = folder.join("truncated.zip");
