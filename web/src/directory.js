@@ -14,9 +14,12 @@ export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, curren
   const facts = $("directory-facts");
   let spns = [];
 
+  // The page keeps one live region (the verdict's summary); what the domain panel says is
+  // read out by moving focus to it instead.
   function say(text, isError = false) {
     status.textContent = text;
     status.classList.toggle("bad", isError);
+    if (isError) status.focus();
   }
 
   async function read(file) {
@@ -37,6 +40,7 @@ export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, curren
     for (const id of ["client-account", "server-account", "fill-from-directory"]) $(id).disabled = false;
     say(`Loaded ${summary.source}: ${summary.accounts.length} accounts. It stays in this browser.`);
     document.body.dataset.directory = "loaded";
+    $("client-account").focus();
   }
 
   function fill() {
