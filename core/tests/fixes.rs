@@ -23,21 +23,21 @@ fn decide(request: &Value) -> Value {
     serde_json::from_str(&decide_str(&request.to_string())).unwrap()
 }
 
-/// What `request` asks for is met by `decision` (of it, or of a changed request): effective
-/// level at least the requested one (`default` asks for identification) and every hop
-/// arrives as the client.
+/// What `request` asks for is met by `decision` (of it, or of a changed request): with hops,
+/// every hop arrives as the client; without, the effective level is at least the requested
+/// one (`default` asks for identification).
 fn meets(request: &Value, decision: &Value) -> bool {
     let rank = |name: &Value| LEVELS.iter().position(|l| name == l);
     let asked = match request["level"].as_str() {
         Some("default") => rank(&"identification".into()),
         _ => rank(&request["level"]),
     };
-    rank(&decision["effective"]) >= asked
-        && decision["hops"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|h| h["allowed"] == true)
+    let hops = decision["hops"].as_array().unwrap();
+    if hops.is_empty() {
+        rank(&decision["effective"]) >= asked
+    } else {
+        hops.iter().all(|h| h["allowed"] == true)
+    }
 }
 
 /// Sets `path` (`a.b`, `hops[1].auth`) in a request's JSON.
@@ -84,13 +84,24 @@ fn check_fix(request: &Value, fix: &Fix) {
         "the fix claims its request's decision"
     );
     assert!(meets(request, &decision), "{rendered}");
-    // Minimal: no proper subset of the changes works…
-    for mask in 0..(1u32 << changes.len()) - 1 {
-        let subset = changes
+    // Minimal: no proper subset of its levers works (the delegation trust and its target
+    // list are one lever, changed together)…
+    let trust_lever = |c: &Value| {
+        let field = c["field"].as_str().unwrap();
+        field == "delegation.server_trust" || field == "delegation.allowed_targets"
+    };
+    let mut levers: Vec<Vec<&Value>> = Vec::new();
+    let together: Vec<&Value> = changes.iter().filter(|c| trust_lever(c)).collect();
+    if !together.is_empty() {
+        levers.push(together);
+    }
+    levers.extend(changes.iter().filter(|c| !trust_lever(c)).map(|c| vec![c]));
+    for mask in 0..(1u32 << levers.len()) - 1 {
+        let subset = levers
             .iter()
             .enumerate()
             .filter(|(i, _)| mask >> i & 1 == 1)
-            .map(|(_, c)| c);
+            .flat_map(|(_, l)| l.iter().copied());
         let partial = with_changes(request, subset);
         assert!(
             !meets(&partial, &decide(&partial)),
@@ -133,7 +144,8 @@ fn check_fix(request: &Value, fix: &Fix) {
     }
 }
 
-/// The ranking: protections last, then the delegation class never narrows.
+/// The ranking: protections last; before them, no fix that grants delegation before one
+/// that does not; within each group the delegation class never narrows.
 fn check_order(found: &[Fix]) {
     let first_lowering = found
         .iter()
@@ -141,9 +153,16 @@ fn check_order(found: &[Fix]) {
         .unwrap_or(found.len());
     assert!(found[first_lowering..].iter().all(Fix::lowers_security));
     let keeping = &found[..first_lowering];
-    assert!(keeping
-        .windows(2)
-        .all(|w| w[0].delegation_class() <= w[1].delegation_class()));
+    let first_granting = keeping
+        .iter()
+        .position(Fix::grants_delegation)
+        .unwrap_or(keeping.len());
+    assert!(keeping[first_granting..].iter().all(Fix::grants_delegation));
+    for group in [&keeping[..first_granting], &keeping[first_granting..]] {
+        assert!(group
+            .windows(2)
+            .all(|w| w[0].delegation_class() <= w[1].delegation_class()));
+    }
     assert_eq!(recommended(found).is_some(), first_lowering > 0);
 }
 

@@ -69,14 +69,22 @@ pub fn explain_text(request: &OwnedRequest) -> Result<String, RequestError> {
             let _ = writeln!(out, "     source: {}", reason.sources());
         }
     }
-    write_fixes(&mut out, &fix::fixes(request)?);
+    write_fixes(&mut out, fix::falls_short(request)?, &fix::fixes(request)?);
     Ok(out)
 }
 
 /// "How to make it work": the ranked fixes, the recommended one first, each with the
 /// commands that apply it (all from the core's fix search and its how-to table).
-fn write_fixes(out: &mut String, fixes: &[Fix]) {
+fn write_fixes(out: &mut String, falls_short: bool, fixes: &[Fix]) {
+    if !falls_short {
+        return;
+    }
     if fixes.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "How to make it work: no fix within two changes (it needs more than two, or a change onbehalf does not search: the server's location, domain membership, a forest trust)."
+        );
         return;
     }
     let _ = writeln!(out);

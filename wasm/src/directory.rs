@@ -34,7 +34,8 @@ fn throw_check(e: &CheckError) -> JsValue {
 /// "spns"}]}`, or throws `directory-invalid` naming the file and JSON path.
 #[wasm_bindgen(js_name = loadDirectory)]
 pub fn load_directory(bytes: &[u8], name: &str) -> Result<JsValue, JsValue> {
-    let directory = Directory::from_bytes(bytes, name).map_err(|e| throw(e.code.name(), &e.to_string()))?;
+    let directory =
+        Directory::from_bytes(bytes, name).map_err(|e| throw(e.code.name(), &e.to_string()))?;
     let summary = crate::to_js(&report::accounts_value(&directory))?;
     LOADED.with(|l| *l.borrow_mut() = Some(directory));
     Ok(summary)
@@ -53,12 +54,25 @@ pub fn fill_from_directory(
     let request = crate::from_js(request)?;
     LOADED.with(|l| {
         let loaded = l.borrow();
-        let directory = loaded
-            .as_ref()
-            .ok_or_else(|| throw("not-found", "no directory is loaded: load a facts file or a BloodHound zip first"))?;
-        let named = |n: &Option<String>| n.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-        let filled = fill_over(directory, request, named(&client).as_deref(), named(&server).as_deref())
-            .map_err(|e| throw_check(&e))?;
+        let directory = loaded.as_ref().ok_or_else(|| {
+            throw(
+                "not-found",
+                "no directory is loaded: load a facts file or a BloodHound zip first",
+            )
+        })?;
+        let named = |n: &Option<String>| {
+            n.as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+        };
+        let filled = fill_over(
+            directory,
+            request,
+            named(&client).as_deref(),
+            named(&server).as_deref(),
+        )
+        .map_err(|e| throw_check(&e))?;
         Ok(filled.answer().to_json())
     })
 }

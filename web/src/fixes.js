@@ -67,7 +67,7 @@ export function fixRenderer(cat, apply) {
         text: `Apply fix ${i + 1}`, onclick: () => apply(f.request) }));
   }
 
-  /** The fix answer `{decision, fixes}` for the request shown. */
+  /** The fix answer `{decision, falls_short, fixes}` for the request shown. */
   function fixes(answer) {
     $("fix-panel").hidden = false;
     const list = answer.fixes;
@@ -75,10 +75,11 @@ export function fixRenderer(cat, apply) {
     const denied = answer.decision.hops.filter((h) => !h.allowed).length;
     let status;
     if (list.length === 0) {
-      // The answer does not say whether the request falls short; only denied hops show it here.
-      status = denied
-        ? "No change of one or two settings makes every hop arrive as the client."
-        : "No fix listed: the request gets what it asks for, or needs more than two changes.";
+      status = !answer.falls_short
+        ? "Nothing to fix: the request gets what it asks for."
+        : denied
+          ? "No fix within two changes makes every hop arrive as the client."
+          : "No fix within two changes gets the level asked for.";
     } else if (!recommended) {
       status = `${list.length} fix${list.length > 1 ? "es" : ""}, each lowering a client protection; none is recommended.`;
     } else {

@@ -1,8 +1,12 @@
 //! "How to make it work" (feature `alloc`): the minimal changes that get a request what it
 //! asks for, and what a server's delegation settings expose ([`exposure`]).
 //!
-//! A request **falls short** when its effective level is below the requested one (`default`
-//! asks for identification, §5 step 2) or a hop does not arrive as the client. [`fixes`]
+//! A request **falls short** ([`falls_short`]) when a hop does not arrive as the client, or,
+//! without hops, when its effective level is below the requested one (`default` asks for
+//! identification, §5 step 2): with hops, the identity travelling is what the person asks
+//! for, whatever level the server's token is reported at — a local server's one network hop
+//! needs no delegation level (§6), so changing only how the client authenticates can be the
+//! whole fix. [`fixes`]
 //! searches the changes a person can make — the requested level, the client's
 //! authentication service, the transport, each hop's authentication, registering the SPN
 //! (`kerberos_available`), SeImpersonatePrivilege, the server's delegation trust with its
@@ -20,16 +24,22 @@
 //!    from Protected Users or turns Credential Guard off trades the client's safety for the
 //!    call; it comes after every other fix and is flagged ([`Fix::lowers_security`]). When it
 //!    is the only kind, [`recommended`] answers `None`.
-//! 2. **The narrowest delegation the server ends up with** ([`DelegationClass`], narrowest
+//! 2. **Grants no delegation.** A fix that widens the server's delegation class, adds a
+//!    target to its list or turns protocol transition on comes after every fix that changes
+//!    only the call, the client's authentication or a right outside delegation (narrowing an
+//!    unconstrained server to a few targets does not grant).
+//! 3. **The narrowest delegation the server ends up with** ([`DelegationClass`], narrowest
 //!    first): no delegation; Kerberos-only constrained delegation (only clients that proved
 //!    themselves with Kerberos, only to the listed SPNs, set by a domain administrator);
 //!    constrained delegation with protocol transition (any user's identity without that user
 //!    authenticating to the server); resource-based (protocol transition always allowed,
 //!    across domains and forests, granted by whoever may write the target's account);
 //!    unconstrained (every Kerberos client's TGT, any service, any number of hops).
-//! 3. **Fewer rights beyond delegation** (SeImpersonatePrivilege).
-//! 4. **Fewer changes** (levers: the delegation trust with its targets is one).
-//! 5. The search's enumeration order (preferred values first, e.g. Kerberos before
+//! 4. **Fewer rights beyond delegation** (SeImpersonatePrivilege).
+//! 5. **What changes, by whom**: only the call (the level asked for, the transport, a hop's
+//!    authentication) before how the client authenticates, before registering the server's SPN.
+//! 6. **Fewer changes** (levers: the delegation trust with its targets is one).
+//! 7. The search's enumeration order (preferred values first, e.g. Kerberos before
 //!    Negotiate): the order is total, so the answer is deterministic.
 //!
 //! ```
@@ -131,15 +141,51 @@ impl Fix {
         levers.len()
     }
 
+    /// Whether it grants delegation: a wider delegation class, or the same class with more
+    /// targets or protocol transition turned on (narrowing a class does not grant).
+    #[must_use]
+    pub fn grants_delegation(&self) -> bool {
+        let class = self.delegation_class();
+        class > self.class_before
+            || (class == self.class_before
+                && (!self.added_targets.is_empty()
+                    || self.edits.contains(&Edit::ProtocolTransition)))
+    }
+
+    /// The kind of change, least intrusive first: only the call (0), the client's
+    /// authentication (1), anything in the directory or on the server (2).
+    fn change_class(&self) -> u8 {
+        self.edits
+            .iter()
+            .map(|e| match e {
+                Edit::Level(_) | Edit::Transport(_) | Edit::HopAuth(..) => 0,
+                Edit::Auth(_) => 1,
+                _ => 2,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The ranking key (module docs): smaller is recommended first.
-    fn rank(&self) -> (bool, DelegationClass, usize, usize) {
+    fn rank(&self) -> (bool, bool, DelegationClass, usize, u8, usize) {
         (
             self.lowers_security(),
+            self.grants_delegation(),
             self.delegation_class(),
             self.rights_granted(),
+            self.change_class(),
             self.levers(),
         )
     }
+}
+
+/// Whether `request` falls short of what it asks for (module docs): then [`fixes`] lists the
+/// ways to make it work, or none when it needs more than two changes.
+pub fn falls_short<S: Storage>(request: &Request<S>) -> Result<bool, RequestError> {
+    crate::decide(request)?;
+    let base = owned(request)?;
+    let want = search::wanted(&base);
+    Ok(!search::outcome(&base, want).is_some_and(|o| o.meets))
 }
 
 /// The minimal fixes of `request`, ranked least-privilege first (module docs); empty when

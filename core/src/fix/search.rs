@@ -1,7 +1,8 @@
 //! The search: every lever the request leaves open is tried alone, then in pairs (only levers
 //! that do not work alone, so every pair is lever-minimal); each variation is decided by the
 //! engine itself. What works is then made minimal — the fewest added targets, then the
-//! smallest subset of its edits that still works — and deduplicated.
+//! smallest set of its levers that still works (the delegation trust with its targets is one
+//! lever, kept whole) — and deduplicated.
 //!
 //! Deterministic: a fixed enumeration order, no hashing. Bounded: with `m` moves (at most
 //! 3 + 1 + 3 + 4 + 4 + 3 × 16 + 4 = 67, for 16 hops) the search decides at most `m + m(m−1)/2`
@@ -48,20 +49,26 @@ pub(crate) struct Outcome {
     pub reached: usize,
 }
 
-/// What the request asks for: the level (`default` means identification, §5 step 2) and
-/// every hop arriving as the client.
+/// The level a hop-free request asks for (`default` means identification, §5 step 2).
 pub(crate) fn wanted(request: &OwnedRequest) -> Level {
     request.level.level().unwrap_or(Level::Identification)
 }
 
 /// Decides `request` against the goal; `None` if it is not a valid request.
+///
+/// The goal (module docs): a request with hops asks that every hop arrive as the client —
+/// the identity travelling is what the person wants, whatever level the server's token is
+/// reported at (a local server's one network hop needs no delegation level, spec §6); a
+/// hop-free request asks for its level.
 pub(crate) fn outcome(request: &OwnedRequest, want: Level) -> Option<Outcome> {
     let decision = crate::decide(request).ok()?;
     let reached = decision.hops().iter().take_while(|h| h.allowed()).count();
-    Some(Outcome {
-        meets: decision.effective >= want && reached == request.hops.len(),
-        reached,
-    })
+    let meets = if request.hops.is_empty() {
+        decision.effective >= want
+    } else {
+        reached == request.hops.len()
+    };
+    Some(Outcome { meets, reached })
 }
 
 /// A fix before it is ranked: its edits (sorted) and the targets it adds.
@@ -209,8 +216,11 @@ impl<'r> Search<'r> {
     }
 
     /// Makes one working fix minimal: drops added targets it does not need, then keeps the
-    /// first smallest subset of its edits that still works.
-    fn minimize(&mut self, edits: Vec<Edit>) -> Option<Found> {
+    /// first smallest set of its levers that still works. A lever's value is kept whole: the
+    /// delegation trust with its targets is one change, so "constrained with these targets"
+    /// is not made into "the current trust with these targets" (another fix, found on its
+    /// own when it works).
+    fn minimize(&mut self, mut edits: Vec<Edit>) -> Option<Found> {
         let mut targets = self.added.clone();
         if edits.contains(&Edit::AllowedTargets) {
             let mut i = 0;
@@ -223,26 +233,38 @@ impl<'r> Search<'r> {
                     i += 1;
                 }
             }
+            if targets.is_empty() {
+                // The trust works with the targets already listed: appending none is no edit.
+                edits.retain(|e| *e != Edit::AllowedTargets);
+            }
         }
-        let edits = self.smallest_working_subset(&edits, &targets)?;
+        let edits = self.smallest_working_levers(&edits, &targets)?;
         if !edits.contains(&Edit::AllowedTargets) {
             targets.clear();
         }
         Some((edits, targets))
     }
 
-    /// The first subset of `edits` (by size, then enumeration order) that works, so that no
-    /// proper subset of it works; `None` if not even `edits` works.
-    fn smallest_working_subset(&mut self, edits: &[Edit], targets: &[String]) -> Option<Vec<Edit>> {
-        let n = u32::try_from(edits.len()).ok().filter(|n| *n < 16)?;
+    /// The first set of `edits`' levers (by size, then enumeration order) that works, each
+    /// lever with all of its edits, so that no proper set of them works; `None` if not even
+    /// all of them work.
+    fn smallest_working_levers(&mut self, edits: &[Edit], targets: &[String]) -> Option<Vec<Edit>> {
+        let mut levers: Vec<Edit> = edits.iter().map(|e| e.lever()).collect();
+        levers.dedup();
+        let n = u32::try_from(levers.len()).ok().filter(|n| *n < 16)?;
         let mut masks: Vec<u32> = (1..1u32 << n).collect();
         masks.sort_by_key(|mask| (mask.count_ones(), *mask));
         masks.into_iter().find_map(|mask| {
-            let subset: Vec<Edit> = edits
+            let chosen: Vec<Edit> = levers
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| mask >> i & 1 == 1)
-                .map(|(_, e)| *e)
+                .map(|(_, l)| *l)
+                .collect();
+            let subset: Vec<Edit> = edits
+                .iter()
+                .filter(|e| chosen.contains(&e.lever()))
+                .copied()
                 .collect();
             self.works(&subset, targets).then_some(subset)
         })

@@ -106,17 +106,19 @@ pub fn fix_value(value: &Value) -> Value {
     }
 }
 
-/// The answer `{"decision", "fixes"}` of `request` with `fixes` (found by
+/// The answer `{"decision", "falls_short", "fixes"}` of `request` (`falls_short`: whether it
+/// gets less than it asks for — with no fixes, it then needs more than two changes) with `fixes` (found by
 /// [`fixes_with`](crate::fix::fixes_with), possibly filtered by what a directory allows), or
 /// the error object.
 #[must_use]
 pub fn fix_answer(request: &crate::json::OwnedRequest, fixes: &[Fix]) -> Value {
-    match crate::decide(request) {
-        Ok(decision) => object([
+    match (crate::decide(request), crate::fix::falls_short(request)) {
+        (Ok(decision), Ok(short)) => object([
             ("decision", decision_to_value(&decision)),
+            ("falls_short", Value::Bool(short)),
             ("fixes", fixes_to_value(fixes)),
         ]),
-        Err(e) => error_to_value(&e),
+        (Err(e), _) | (_, Err(e)) => error_to_value(&e),
     }
 }
 

@@ -132,7 +132,7 @@ export interface Fix {
   widens: boolean; lowers_security: boolean; steps: FixStep[]; request: CanonicalRequest; decision: Decision;
 }
 /** The fix answer: the request's decision and its fixes, ranked (the first is the one to recommend unless it `lowers_security`). */
-export interface FixAnswer { decision: Decision; fixes: Fix[] }
+export interface FixAnswer { decision: Decision; /** It gets less than it asks for (with no fixes: more than two changes are needed). */ falls_short: boolean; fixes: Fix[] }
 /** What a server's delegation settings expose: per target, every client kind whose identity reaches it, as decisions. */
 export interface Exposure {
   settings: CanonicalRequest; targets: string[];
