@@ -13,15 +13,12 @@ pub struct At<'v> {
     value: &'v Value,
 }
 
-/// What a JSON value is, for messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// A value as a message shows it: its JSON, cut to a readable length.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text,
     }
 }
 
@@ -76,7 +73,7 @@ impl<'v> At<'v> {
         Error::invalid(format!(
             "{}: {path}: expected {what}, found {}",
             self.file,
-            kind(self.value)
+            shown(self.value)
         ))
     }
 

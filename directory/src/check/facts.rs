@@ -206,26 +206,56 @@ pub(super) fn fill_hop_realms<'d>(
     for (i, hop) in request.hops.iter_mut().enumerate() {
         let target = directory.spn_account(&hop.target)?;
         let path = FieldPath::field(HOPS).index(i).key(HOP_REALM);
-        match realm_between(directory, &caller.domain, &target.domain)? {
-            Derived::Known(realm, why) => {
-                if explicit(&path) {
-                    return Err(conflict(
-                        &path,
-                        &format!(
-                            "the domains of {} and {}",
-                            caller.sam_account_name, target.sam_account_name
-                        ),
-                    ));
-                }
-                hop.realm = realm;
-                facts.push(realm_fact(directory, &path, realm, target, why));
-            }
-            Derived::Unknown(why) if !explicit(&path) => {
-                return Err(Error::invalid(format!("{path}: {why}; give it explicitly")).into());
-            }
-            Derived::Unknown(_) => {}
+        let how = Explicit {
+            path: &path,
+            explicit,
+            hint: "give it explicitly",
+        };
+        if let Some(realm) = derive_realm(directory, caller, target, &how, facts)? {
+            hop.realm = realm;
         }
         caller = target;
     }
     Ok(())
+}
+
+/// A field the directory may derive: its path, whether the request gave it, and what to say
+/// when it cannot be derived.
+pub(super) struct Explicit<'a> {
+    pub path: &'a FieldPath,
+    pub explicit: &'a dyn Fn(&FieldPath) -> bool,
+    pub hint: &'a str,
+}
+
+/// The realm of `to`'s account relative to `from`'s, with its fact; `None` when the request
+/// gives it and the directory cannot derive it (the request's value stands).
+///
+/// # Errors
+/// `directory-conflict` when it is derived and also given; `directory-invalid` when it is
+/// neither derivable nor given.
+pub(super) fn derive_realm<'d>(
+    directory: &'d Directory,
+    from: &Account,
+    to: &'d Account,
+    field: &Explicit<'_>,
+    facts: &mut Vec<FactUse<'d>>,
+) -> Result<Option<Realm>, CheckError> {
+    let given = (field.explicit)(field.path);
+    match realm_between(directory, &from.domain, &to.domain)? {
+        Derived::Known(_, _) if given => Err(conflict(
+            field.path,
+            &format!(
+                "the domains of {} and {}",
+                from.sam_account_name, to.sam_account_name
+            ),
+        )),
+        Derived::Known(realm, why) => {
+            facts.push(realm_fact(directory, field.path, realm, to, why));
+            Ok(Some(realm))
+        }
+        Derived::Unknown(_) if given => Ok(None),
+        Derived::Unknown(why) => {
+            Err(Error::invalid(format!("{}: {why}; {}", field.path, field.hint)).into())
+        }
+    }
 }

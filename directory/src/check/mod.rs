@@ -25,13 +25,12 @@ use onbehalf_core::{
 
 use crate::error::{Error, ErrorCode};
 use crate::model::{Account, Origin};
-use crate::realm::{realm_between, Derived};
 use crate::Directory;
 
 mod facts;
 
 pub use facts::server_delegation;
-use facts::{fill_client, fill_hop_realms, fill_server, realm_fact};
+use facts::{derive_realm, fill_client, fill_hop_realms, fill_server, Explicit};
 
 /// The key naming the client's account.
 pub const CLIENT_ACCOUNT: &str = "client_account";
@@ -303,27 +302,14 @@ pub fn fill_typed<'d>(
     }
     if let (Some(client), Some(server)) = (client, server) {
         let path = FieldPath::field(SERVER_REALM);
-        match realm_between(directory, &client.domain, &server.domain)? {
-            Derived::Known(realm, why) => {
-                if explicit(&path) {
-                    return Err(conflict(
-                        &path,
-                        &format!(
-                            "the domains of {} and {}",
-                            client.sam_account_name, server.sam_account_name
-                        ),
-                    ));
-                }
-                request.server_realm = realm;
-                facts.push(realm_fact(directory, &path, realm, server, why));
-            }
-            Derived::Unknown(why) if !explicit(&path) => {
-                return Err(Error::invalid(format!(
-                    "{path}: {why}; give {SERVER_REALM} explicitly"
-                ))
-                .into());
-            }
-            Derived::Unknown(_) => {}
+        let hint = format!("give {SERVER_REALM} explicitly");
+        let how = Explicit {
+            path: &path,
+            explicit,
+            hint: &hint,
+        };
+        if let Some(realm) = derive_realm(directory, client, server, &how, &mut facts)? {
+            request.server_realm = realm;
         }
     }
     // The directory's values must pass the engine's typed checks too (no empty SPN from a
