@@ -18,6 +18,18 @@ use onbehalf_directory::Directory;
 use onbehalf_workload::domain::generate;
 use onbehalf_workload::Rng;
 
+/// Nanoseconds per call of `f` over `inputs`, 20 rounds.
+fn per_call<T, R>(inputs: &[T], f: impl Fn(&T) -> R) -> f64 {
+    const ROUNDS: usize = 20;
+    let started = Instant::now();
+    for _ in 0..ROUNDS {
+        for input in inputs {
+            std::hint::black_box(f(input));
+        }
+    }
+    started.elapsed().as_nanos() as f64 / (ROUNDS * inputs.len()) as f64
+}
+
 fn main() {
     let domain = generate(1, 10_000, 2_000);
     let dir = std::env::temp_dir().join("onbehalf-scale");
@@ -76,39 +88,18 @@ fn main() {
                 .expect("filled")
         })
         .collect();
-    let rounds = 20;
-    let time = |f: &dyn Fn(&str) -> String, inputs: &[String]| {
-        let started = Instant::now();
-        for _ in 0..rounds {
-            for i in inputs {
-                std::hint::black_box(f(i));
-            }
-        }
-        started.elapsed().as_nanos() as f64 / (rounds * inputs.len()) as f64
-    };
-    let check_ns = time(&|t| check_str(&directory, t), &named);
-    let decide_ns = time(&|t| decide_str(t), &filled);
+    let check_ns = per_call(&named, |t| check_str(&directory, t));
+    let decide_ns = per_call(&filled, |t| decide_str(t));
     // The directory's own work: names → the filled typed request, from parsed JSON, beside
     // the spec's own reading of the filled request (parsed JSON → typed request).
     let named_values: Vec<Value> = named.iter().map(|t| Value::parse(t).unwrap()).collect();
     let filled_values: Vec<Value> = filled.iter().map(|t| Value::parse(t).unwrap()).collect();
-    let per = |f: &dyn Fn(&Value) -> bool, values: &[Value]| {
-        let started = Instant::now();
-        for _ in 0..rounds {
-            for v in values {
-                std::hint::black_box(f(v));
-            }
-        }
-        started.elapsed().as_nanos() as f64 / (rounds * values.len()) as f64
-    };
-    let fill_ns = per(
-        &|v| onbehalf_directory::check::fill(&directory, v).is_ok(),
-        &named_values,
-    );
-    let read_ns = per(
-        &|v| onbehalf_core::json::request_from_value(v).is_ok(),
-        &filled_values,
-    );
+    let fill_ns = per_call(&named_values, |v| {
+        onbehalf_directory::check::fill(&directory, v).is_ok()
+    });
+    let read_ns = per_call(&filled_values, |v| {
+        onbehalf_core::json::request_from_value(v).is_ok()
+    });
     println!("| what | time |");
     println!("|---|---:|");
     println!(

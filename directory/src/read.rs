@@ -117,15 +117,23 @@ impl<'v> At<'v> {
         v.as_str().ok_or_else(|| place.at(v).error("a string"))
     }
 
-    /// An optional string member (absent or `null` → `None`).
-    pub fn optional_string(&self, key: &str) -> Result<Option<&'v str>> {
+    /// An optional member read by `as_t` (absent or `null` → `None`); `what` names the
+    /// accepted values.
+    fn optional_as<T>(
+        &self,
+        key: &str,
+        what: &str,
+        as_t: impl Fn(&'v Value) -> Option<T>,
+    ) -> Result<Option<T>> {
         match self.optional(key)? {
             None => Ok(None),
-            Some((place, v)) => v
-                .as_str()
-                .map(Some)
-                .ok_or_else(|| place.at(v).error("a string or null")),
+            Some((place, v)) => as_t(v).map(Some).ok_or_else(|| place.at(v).error(what)),
         }
+    }
+
+    /// An optional string member (absent or `null` → `None`).
+    pub fn optional_string(&self, key: &str) -> Result<Option<&'v str>> {
+        self.optional_as(key, "a string or null", Value::as_str)
     }
 
     /// A required boolean member.
@@ -137,13 +145,7 @@ impl<'v> At<'v> {
 
     /// An optional boolean member.
     pub fn optional_boolean(&self, key: &str) -> Result<Option<bool>> {
-        match self.optional(key)? {
-            None => Ok(None),
-            Some((place, v)) => v
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| place.at(v).error("true, false or null")),
-        }
+        self.optional_as(key, "true, false or null", Value::as_bool)
     }
 
     /// A required integer member.

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use onbehalf_host::server::ServerConfig;
-use onbehalf_testkit::http::{once, post_json, request};
+use onbehalf_testkit::http::{once, post_json, request, upload_policy};
 use onbehalf_testkit::server::start_default;
 use onbehalf_testkit::wait::{eventually, PATIENCE};
 
@@ -234,15 +234,7 @@ fn reload_races_never_give_a_wrong_or_faulted_answer() {
     // refuses.
     let asked = r#"{"level":"delegation","delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/a"},{"target":"cifs/b"}]}"#;
     let answer_of = |module: &[u8]| {
-        let bearer = format!("Bearer {TOKEN}");
-        let headers = [
-            ("Authorization", bearer.as_str()),
-            ("Content-Type", "application/wasm"),
-        ];
-        assert_eq!(
-            request(addr, "POST", "/v1/policy", &headers, module).status,
-            200
-        );
+        assert_eq!(upload_policy(addr, TOKEN, module).status, 200);
         post_json(addr, "/v1/decide", asked).json()
     };
     let strict = answer_of(STRICT_MODULE);
@@ -253,18 +245,13 @@ fn reload_races_never_give_a_wrong_or_faulted_answer() {
         // Three uploaders race each other: good, refused and good modules.
         for t in 0..3 {
             s.spawn(move || {
-                let bearer = format!("Bearer {TOKEN}");
-                let headers = [
-                    ("Authorization", bearer.as_str()),
-                    ("Content-Type", "application/wasm"),
-                ];
                 for i in 0..12 {
                     let (module, status): (&[u8], u16) = match (t + i) % 3 {
                         0 => (STRICT_MODULE, 200),
                         1 => (b"\0asm garbage", 422),
                         _ => (default_module, 200),
                     };
-                    let reply = request(addr, "POST", "/v1/policy", &headers, module);
+                    let reply = upload_policy(addr, TOKEN, module);
                     assert_eq!(reply.status, status, "{}", reply.text());
                 }
             });

@@ -2,7 +2,7 @@
 #![allow(missing_docs)]
 
 use onbehalf_host::server::ServerConfig;
-use onbehalf_testkit::http::{post_json, request};
+use onbehalf_testkit::http::{post_json, request, upload_policy};
 use onbehalf_testkit::server::start_default;
 
 const TOKEN: &str = "0123456789abcdef-test-token";
@@ -214,14 +214,7 @@ fn policy_upload_is_off_by_default_and_needs_the_token() {
     assert_eq!(r.status, 401);
     let r = request(addr, "POST", "/v1/policy", &wasm, STRICT_MODULE);
     assert_eq!(r.status, 401);
-    let auth = format!("Bearer {TOKEN}");
-    let r = request(
-        addr,
-        "POST",
-        "/v1/policy",
-        &[wasm[0], ("Authorization", &auth)],
-        b"not wasm",
-    );
+    let r = upload_policy(addr, TOKEN, b"not wasm");
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["error"]["code"], "policy-rejected");
     let message = r.json()["error"]["message"].clone();
@@ -237,13 +230,7 @@ fn policy_upload_is_off_by_default_and_needs_the_token() {
         post_json(addr, "/v1/decide", unconstrained).json()["reach"],
         "multi-hop"
     );
-    let r = request(
-        addr,
-        "POST",
-        "/v1/policy",
-        &[wasm[0], ("Authorization", &auth)],
-        STRICT_MODULE,
-    );
+    let r = upload_policy(addr, TOKEN, STRICT_MODULE);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["policy"]["generation"], 2);
     let v = post_json(addr, "/v1/decide", unconstrained).json();
@@ -305,15 +292,7 @@ fn check_fills_named_requests_from_the_directory_and_decides_them_through_the_po
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["error"]["code"], "account-not-found");
     // Decided by the policy loaded: the strict example refuses unconstrained delegation.
-    let bearer = format!("Bearer {TOKEN}");
-    let headers = [
-        ("Authorization", bearer.as_str()),
-        ("Content-Type", "application/wasm"),
-    ];
-    assert_eq!(
-        request(addr, "POST", "/v1/policy", &headers, STRICT_MODULE).status,
-        200
-    );
+    assert_eq!(upload_policy(addr, TOKEN, STRICT_MODULE).status, 200);
     let strict = post_json(addr, "/v1/check", named).json();
     assert_ne!(strict["reach"], "multi-hop", "{strict}");
     assert_eq!(

@@ -268,3 +268,17 @@ pub fn post_json(addr: std::net::SocketAddr, path: &str, body: &str) -> Response
         body.as_bytes(),
     )
 }
+
+/// `POST /v1/policy` of `module` with the admin `token` (the reload route's contract:
+/// `Authorization: Bearer TOKEN`, `Content-Type: application/wasm`).
+///
+/// # Panics
+/// On a connection or protocol error.
+pub fn upload_policy(addr: std::net::SocketAddr, token: &str, module: &[u8]) -> Response {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/wasm"),
+    ];
+    request(addr, "POST", "/v1/policy", &headers, module)
+}
