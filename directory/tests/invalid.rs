@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use common::{fixture, scratch};
 
 use onbehalf_directory::check::check_str;
+use onbehalf_directory::model::{Direction, TrustKind};
 use onbehalf_directory::{facts, Directory, ErrorCode};
 use serde_json::Value as Json;
 
@@ -237,4 +238,112 @@ fn a_facts_file_is_strict_too() {
         assert_eq!(e.code, ErrorCode::DirectoryInvalid);
         assert!(e.message.contains(words), "{words:?} not in {e}");
     }
+}
+
+/// The contoso facts with a second domain `name` (its own SID), an account `sam` in it, and
+/// `trust` (JSON, or none) on CONTOSO.TEST's domain object.
+fn two_domains(name: &str, trust: Option<serde_json::Value>) -> Directory {
+    let dir = Directory::load(&fixture()).unwrap();
+    let mut json: Json = serde_json::from_str(&facts::export(&dir)).unwrap();
+    let sid = "S-1-5-21-9-9-9";
+    let mut other = json["domains"][0].clone();
+    other["sid"] = sid.into();
+    other["name"] = name.into();
+    other["trusts"] = Json::Array(Vec::new());
+    json["domains"].as_array_mut().unwrap().push(other);
+    if let Some(t) = trust {
+        json["domains"][0]["trusts"] = Json::Array(vec![t]);
+    }
+    let mut svc = json["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["sam_account_name"] == "svcpt")
+        .unwrap()
+        .clone();
+    svc["sid"] = format!("{sid}-1108").into();
+    svc["domain"] = name.into();
+    svc["sam_account_name"] = "remote-svc".into();
+    svc["service_principal_names"] = serde_json::json!([format!("http/app.{name}")]);
+    json["accounts"].as_array_mut().unwrap().push(svc);
+    facts::from_text(&json.to_string(), "two-domains.json").unwrap()
+}
+
+fn trust(target: &str, kind: &str, direction: &str) -> serde_json::Value {
+    serde_json::json!({"target_sid": "S-1-5-21-9-9-9", "target_name": target, "direction": direction,
+        "kind": kind, "sid_filtering": true, "tgt_delegation": null, "selective_authentication": null})
+}
+
+#[test]
+fn realms_come_from_the_trusts_and_an_untrusted_pair_is_refused() {
+    let named =
+        r#"{"level":"impersonation","client_account":"alice","server_account":"remote-svc"}"#;
+    let realm = |dir: &Directory| {
+        let answer = check_str(dir, named);
+        let v: Json = serde_json::from_str(&answer).unwrap();
+        v["request"]["server_realm"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or(answer)
+    };
+    let child = two_domains(
+        "EU.CONTOSO.TEST",
+        Some(trust("EU.CONTOSO.TEST", "parent_child", "bidirectional")),
+    );
+    assert_eq!(realm(&child), "same-forest");
+    // CONTOSO trusts FABRIKAM outbound: FABRIKAM's users reach CONTOSO, not the other way.
+    let outbound = two_domains(
+        "FABRIKAM.TEST",
+        Some(trust("FABRIKAM.TEST", "forest", "outbound")),
+    );
+    assert!(
+        realm(&outbound).contains("does not trust CONTOSO.TEST"),
+        "{}",
+        realm(&outbound)
+    );
+    let inbound = two_domains(
+        "FABRIKAM.TEST",
+        Some(trust("FABRIKAM.TEST", "forest", "inbound")),
+    );
+    assert_eq!(realm(&inbound), "other-forest");
+    let none = two_domains("FABRIKAM.TEST", None);
+    let answer = realm(&none);
+    assert!(
+        answer.contains("directory-invalid") && answer.contains("server_realm"),
+        "{answer}"
+    );
+    // Not derivable, given by hand: the request's value stands.
+    let given = r#"{"level":"impersonation","client_account":"alice","server_account":"remote-svc","server_realm":"other-forest"}"#;
+    assert!(check_str(&none, given).contains(r#""server_realm":"other-forest""#));
+    // Derivable and given: a conflict.
+    let twice = r#"{"level":"impersonation","client_account":"alice","server_account":"remote-svc","server_realm":"same-domain"}"#;
+    assert!(check_str(&child, twice).contains("directory-conflict"));
+}
+
+#[test]
+fn format_5_numeric_trust_enums_and_sharphound_flags_are_read() {
+    let dir = edited("v5", "domains.json", |j| {
+        j["meta"]["version"] = 5.into();
+        j["data"][0]["Trusts"] = serde_json::json!([{"TargetDomainSid": "S-1-5-21-9-9-9",
+            "TargetDomainName": "FABRIKAM.TEST", "IsTransitive": true, "SidFilteringEnabled": true,
+            "TrustDirection": 1, "TrustType": 2}]);
+        Some(())
+    });
+    let dir = Directory::load(&dir).unwrap();
+    let t = &dir.domains[0].trusts[0];
+    assert_eq!(
+        (t.direction, t.kind),
+        (Direction::Inbound, TrustKind::Forest)
+    );
+    let dir = edited("bad-trust", "domains.json", |j| {
+        j["data"][0]["Trusts"] = serde_json::json!([{"TargetDomainSid": "S-1-5-21-9-9-9",
+            "TargetDomainName": "X", "IsTransitive": true, "SidFilteringEnabled": true,
+            "TrustDirection": "Sideways", "TrustType": "Forest"}]);
+        Some(())
+    });
+    refused(
+        &dir,
+        ErrorCode::DirectoryInvalid,
+        &["Trusts[0].TrustDirection", "Bidirectional"],
+    );
 }
