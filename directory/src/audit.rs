@@ -189,14 +189,16 @@ fn on_dc(dir: &Directory, spn: &str) -> bool {
 pub fn audit(dir: &Directory, mut progress: impl FnMut(usize, usize)) -> Vec<Finding> {
     let mut out = Vec::new();
     let total = dir.accounts.len();
+    // The DC service the demonstrations call, found once.
+    let dc = dc_spn(dir);
     for (i, a) in dir.accounts.iter().enumerate() {
         if i % 1000 == 999 {
             progress(i + 1, total);
         }
-        unconstrained(dir, a, &mut out);
+        unconstrained(dir, a, dc, &mut out);
         constrained(dir, a, &mut out);
         resource_based(dir, a, &mut out);
-        privileged(dir, a, &mut out);
+        privileged(dir, a, dc, &mut out);
     }
     progress(total, total);
     let mut duplicates: Vec<_> = dir.duplicate_spns().into_iter().collect();
@@ -228,11 +230,12 @@ pub fn audit(dir: &Directory, mut progress: impl FnMut(usize, usize)) -> Vec<Fin
     out
 }
 
-fn unconstrained(dir: &Directory, a: &Account, out: &mut Vec<Finding>) {
-    if !a.trusted_for_delegation || dir.is_dc(a) {
+fn unconstrained(dir: &Directory, a: &Account, dc: Option<&str>, out: &mut Vec<Finding>) {
+    // A writable DC is unconstrained by design; a read-only DC is not.
+    if !a.trusted_for_delegation || dir.is_writable_dc(a) {
         return;
     }
-    let target = dc_spn(dir);
+    let target = dc;
     let demonstration = target.and_then(|t| {
         let how = (RequestedLevel::Delegation, AuthService::Kerberos);
         demo(dir, how, (None, Some(a)), None, &[t, t])
@@ -350,7 +353,11 @@ fn constrained(dir: &Directory, a: &Account, out: &mut Vec<Finding>) {
 fn resource_based(dir: &Directory, target: &Account, out: &mut Vec<Finding>) {
     for sid in &target.allowed_to_act {
         let actor = dir.by_sid(sid);
-        let actor_name = actor.map_or_else(|| sid.clone(), name);
+        // The admitted principal may be a group (its members all act).
+        let actor_name = actor
+            .map(name)
+            .or_else(|| dir.group(sid).map(|g| g.name.clone()))
+            .unwrap_or_else(|| sid.clone());
         let dc = dir.is_dc(target);
         let spn = target.service_principal_names.first();
         let demonstration = match (actor, spn) {
@@ -377,7 +384,7 @@ fn resource_based(dir: &Directory, target: &Account, out: &mut Vec<Finding>) {
     }
 }
 
-fn privileged(dir: &Directory, a: &Account, out: &mut Vec<Finding>) {
+fn privileged(dir: &Directory, a: &Account, dc: Option<&str>, out: &mut Vec<Finding>) {
     if a.kind != crate::Kind::User || !a.enabled {
         return;
     }
@@ -385,7 +392,7 @@ fn privileged(dir: &Directory, a: &Account, out: &mut Vec<Finding>) {
     if groups.is_empty() || a.not_delegated == Some(true) || dir.is_protected_user(a) {
         return;
     }
-    let demonstration = dc_spn(dir).and_then(|t| {
+    let demonstration = dc.and_then(|t| {
         let how = (RequestedLevel::Delegation, AuthService::Kerberos);
         demo(
             dir,

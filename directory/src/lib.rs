@@ -177,6 +177,14 @@ impl Directory {
                 .any(|g| g.ends_with("-S-1-5-9"))
     }
 
+    /// Whether `account` is a writable domain controller (a DC that is not read-only): its
+    /// unconstrained delegation is by design; a read-only DC's is not (its default
+    /// userAccountControl does not carry TRUSTED_FOR_DELEGATION).
+    #[must_use]
+    pub fn is_writable_dc(&self, account: &Account) -> bool {
+        self.is_dc(account) && !self.in_domain_group(account, rid::READ_ONLY_DOMAIN_CONTROLLERS)
+    }
+
     /// The privileged groups `account` belongs to (Domain Admins, Enterprise Admins of any
     /// domain of the directory, BUILTIN\Administrators), by name.
     #[must_use]
@@ -188,12 +196,16 @@ impl Directory {
             .collect()
     }
 
-    /// The accounts whose SID `account.allowed_to_act` lists (resource-based delegation to it).
-    pub fn admitted_by<'a>(&'a self, account: &'a Account) -> impl Iterator<Item = &'a Account> {
-        account
-            .allowed_to_act
-            .iter()
-            .filter_map(|sid| self.by_sid(sid))
+    /// Whether `target`'s msDS-AllowedToActOnBehalfOfOtherIdentity admits `server`: its own
+    /// SID, or a group it belongs to (the KDC checks the descriptor against the service's
+    /// token, groups included).
+    #[must_use]
+    pub fn admits(&self, target: &Account, server: &Account) -> bool {
+        target.allowed_to_act.contains(&server.sid)
+            || self
+                .groups_of(&server.sid)
+                .iter()
+                .any(|g| target.allowed_to_act.contains(g))
     }
 
     /// The domain named `name` (ASCII case-insensitive).

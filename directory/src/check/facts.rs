@@ -78,6 +78,23 @@ pub(super) fn fill_client<'d>(
         client,
         Fact::NotDelegated,
     ));
+    // Membership is read from the groups of the client's domain and its primary group;
+    // without either, "not in Protected Users" would be a guess.
+    let groups_read = crate::domain_sid(&client.sid).is_some_and(|d| {
+        directory
+            .group(&format!("{d}-{}", crate::rid::PROTECTED_USERS))
+            .or_else(|| directory.group(&format!("{d}-513")))
+            .is_some()
+    });
+    if client.primary_group.is_none() || !groups_read {
+        return Err(Error::invalid(format!(
+            "{} ({} {}): the source holds no primary group for the account or no groups of its domain, so whether it is in Protected Users is unknown",
+            account_name(client),
+            client.origin.file,
+            client.origin.path
+        ))
+        .into());
+    }
     let protected = directory.is_protected_user(client);
     request.delegation.client_protected_user = protected;
     let mut f = fact(
@@ -120,18 +137,22 @@ pub fn server_delegation<'d>(
     }
     let mut admitted = Vec::new();
     let mut admitter = None;
-    for target in targets {
+    let mut first_admits = false;
+    for (i, target) in targets.iter().enumerate() {
         let account = directory.spn_account(target)?;
-        if account.allowed_to_act.contains(&server.sid) {
+        if directory.admits(account, server) {
             admitted.push((*target).to_owned());
             admitter.get_or_insert(account);
+            first_admits |= i == 0;
         }
     }
     let a2d = &server.allowed_to_delegate_to;
     let first_in_a2d = targets
         .first()
         .is_some_and(|t| a2d.iter().any(|s| s.eq_ignore_ascii_case(t)));
-    if !a2d.is_empty() && (first_in_a2d || admitted.is_empty()) {
+    // The KDC consults resource-based delegation when the target is not in the list: only
+    // hop 1's target decides between the two (the server's own S4U2proxy goes there).
+    if !a2d.is_empty() && (first_in_a2d || !first_admits) {
         return Ok((ServerTrust::Constrained, a2d.clone(), None));
     }
     if !admitted.is_empty() {
