@@ -233,17 +233,21 @@ pub fn fill<'d>(directory: &'d Directory, value: &Value) -> Result<Filled<'d>, C
     let server_name = take_name(&mut fields, SERVER_ACCOUNT)?;
     let rest = Value::Object(fields);
     let request = request_from_value(&rest)?;
-    let client = client_name
-        .as_deref()
-        .map(|n| directory.account(n))
-        .transpose()?;
-    let server = server_name
-        .as_deref()
-        .map(|n| directory.account(n))
-        .transpose()?;
+    let (client, server) = (
+        named(directory, client_name.as_deref())?,
+        named(directory, server_name.as_deref())?,
+    );
     fill_typed(directory, request, client, server, &|path| {
         gives(&rest, path)
     })
+}
+
+/// The account a name given in a request stands for, if one was given.
+fn named<'d>(
+    directory: &'d Directory,
+    name: Option<&str>,
+) -> Result<Option<&'d Account>, CheckError> {
+    Ok(name.map(|n| directory.account(n)).transpose()?)
 }
 
 /// The web page's way: a whole request (the form's, every field written) with the named
@@ -258,8 +262,7 @@ pub fn fill_over<'d>(
     client: Option<&str>,
     server: Option<&str>,
 ) -> Result<Filled<'d>, CheckError> {
-    let client = client.map(|n| directory.account(n)).transpose()?;
-    let server = server.map(|n| directory.account(n)).transpose()?;
+    let (client, server) = (named(directory, client)?, named(directory, server)?);
     fill_typed(directory, request, client, server, &|_| false)
 }
 
