@@ -54,18 +54,11 @@ fn main() {
         })
         .sum();
     // Named requests and the same requests filled, decided directly.
-    let users: Vec<&str> = domain
-        .accounts
-        .iter()
-        .filter(|a| a.sam.starts_with("user"))
-        .map(|a| a.sam.as_str())
-        .collect();
-    let servers: Vec<&str> = domain
-        .accounts
-        .iter()
-        .filter(|a| a.sam.starts_with("svc"))
-        .map(|a| a.sam.as_str())
-        .collect();
+    let named_like = |prefix: &str| -> Vec<&str> {
+        let accounts = domain.accounts.iter().filter(|a| a.sam.starts_with(prefix));
+        accounts.map(|a| a.sam.as_str()).collect()
+    };
+    let (users, servers) = (named_like("user"), named_like("svc"));
     let mut rng = Rng(3);
     let named: Vec<String> = (0..2_000)
         .map(|i| {

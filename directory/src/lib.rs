@@ -201,11 +201,13 @@ impl Directory {
     /// token, groups included).
     #[must_use]
     pub fn admits(&self, target: &Account, server: &Account) -> bool {
-        target.allowed_to_act.contains(&server.sid)
-            || self
-                .groups_of(&server.sid)
-                .iter()
-                .any(|g| target.allowed_to_act.contains(g))
+        // Most accounts admit nobody: the server's groups are resolved only when needed.
+        !target.allowed_to_act.is_empty()
+            && (target.allowed_to_act.contains(&server.sid)
+                || self
+                    .groups_of(&server.sid)
+                    .iter()
+                    .any(|g| target.allowed_to_act.contains(g)))
     }
 
     /// The domain named `name` (ASCII case-insensitive).
