@@ -1,15 +1,15 @@
-//! Benchmark support: the fixed request mix ([`mix`]) and the peers encoding the same rules
-//! ([`peers`]). The benchmarks themselves are in `benches/decide.rs`; `src/bin/load.rs` is
-//! the HTTP load generator and `src/bin/soak.rs` the load-and-fault soak, both over the
-//! test kit's HTTP client.
+//! Measurement support the test command runs: the fixed request mix ([`mix`]), the
+//! instruction-count probe ([`probe`], `cargo xtask callgrind`), `src/bin/load.rs` the HTTP
+//! load generator and `src/bin/soak.rs` the load-and-fault soak, both over the test kit's HTTP
+//! client. The criterion benchmarks and the peers (cedar-policy, regorus) are in `peers/`,
+//! built only by `cargo xtask bench`.
 #![forbid(unsafe_code)]
 
 pub use onbehalf_workload::mix;
-pub mod peers;
 pub mod probe;
 
 use onbehalf_core::json::OwnedRequest;
-use onbehalf_core::PackedRequest;
+use onbehalf_core::{Level, PackedRequest, Reach};
 
 /// The hop-free packed projection of a request (what the module's `decide` takes).
 #[must_use]
@@ -17,10 +17,19 @@ pub fn packed(r: &OwnedRequest) -> PackedRequest {
     PackedRequest::pack(r)
 }
 
+/// What the peers and onbehalf are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Verdict {
+    /// Effective level.
+    pub effective: Level,
+    /// Reach.
+    pub reach: Reach,
+}
+
 /// onbehalf's verdict, for comparison with the peers.
 #[must_use]
-pub fn verdict(r: &OwnedRequest) -> Option<peers::Verdict> {
-    onbehalf_core::decide(r).ok().map(|d| peers::Verdict {
+pub fn verdict(r: &OwnedRequest) -> Option<Verdict> {
+    onbehalf_core::decide(r).ok().map(|d| Verdict {
         effective: d.effective,
         reach: d.reach,
     })

@@ -2,6 +2,7 @@
 //! `BENCHMARKS.md`.
 
 use crate::process::{cargo, root, run, Result};
+use crate::test::BENCH_ONLY;
 
 /// The mean of one criterion benchmark, in nanoseconds (from its `estimates.json`).
 fn criterion_mean_ns(group: &str, name: &str) -> Option<f64> {
@@ -27,8 +28,24 @@ pub fn build_release_tools() -> Result {
     ])
 }
 
+/// What the test command leaves to `bench` (it does not compile the peers): clippy over the
+/// peers' crate, then their agreement with onbehalf on the whole mix, before any timing.
+fn check_peers() -> Result {
+    cargo(&[
+        "clippy",
+        "-p",
+        BENCH_ONLY,
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--profile", "bench", "-p", BENCH_ONLY])
+}
+
 pub fn bench() -> Result {
-    cargo(&["bench", "-p", "onbehalf-benches", "--bench", "decide"])?;
+    check_peers()?;
+    cargo(&["bench", "-p", BENCH_ONLY, "--bench", "decide"])?;
     build_release_tools()?;
     let release = root().join("target/release");
     let (load, server) = (release.join("load"), release.join("onbehalf"));

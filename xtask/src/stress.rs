@@ -17,11 +17,14 @@ use std::time::Instant;
 use onbehalf_core::json::Value;
 
 use crate::process::{cargo_bin, root, Result};
+use crate::test::BENCH_ONLY;
 
 /// The test step of `cargo xtask test`, built without running.
-const BUILD: [&str; 6] = [
+const BUILD: [&str; 8] = [
     "test",
     "--workspace",
+    "--exclude",
+    BENCH_ONLY,
     "--all-features",
     "--no-run",
     "--message-format",

@@ -2,21 +2,18 @@
 //! and the reach of a call — as a Cedar policy set and as a Rego policy. (Neither encodes the
 //! reason codes or the §6 hop chain; onbehalf computes those too, so the comparison favours
 //! the peers.) Both read the raw request fields; nothing is pre-decided for them in Rust.
+//!
+//! This crate (with criterion's benchmarks in `benches/decide.rs`) is built only by
+//! `cargo xtask bench`, which runs its agreement tests (`tests/agree.rs`) before any timing:
+//! the test command does not compile cedar-policy, regorus or criterion.
+#![forbid(unsafe_code)]
 
 use std::str::FromStr;
 
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request};
+use onbehalf_benches::Verdict;
 use onbehalf_core::json::OwnedRequest;
 use onbehalf_core::{Level, Reach};
-
-/// What the peers and onbehalf are compared on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Verdict {
-    /// Effective level.
-    pub effective: Level,
-    /// Reach.
-    pub reach: Reach,
-}
 
 /// The flat input both peers read: the request's packed (hop-free) fields from the core's
 /// field table, `allowed_targets` as "not empty".

@@ -13,11 +13,11 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use onbehalf_benches::mix::{mix, MIX_SIZE};
 use onbehalf_benches::packed;
-use onbehalf_benches::peers::{CedarPeer, RegoPeer};
 use onbehalf_core::json::{decide_str, OwnedRequest, Value};
 use onbehalf_core::{decide, decide_packed, DecisionTable, PackedRequest};
 use onbehalf_host::policy::{Limits, PolicyHost};
 use onbehalf_host::server::answer;
+use onbehalf_peers::{CedarPeer, RegoPeer};
 
 const MASK: usize = MIX_SIZE - 1;
 
