@@ -17,15 +17,19 @@ pub enum ErrorCode {
     DirectoryInvalid,
     /// A request gives a field explicitly that the directory fills from a named account.
     DirectoryConflict,
+    /// A live directory cannot be read: host unreachable, TLS failure, bind refused, a
+    /// search failed or timed out. Never answered with a decision from missing facts.
+    DirectoryUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, in documentation order.
-    pub const ALL: [ErrorCode; 4] = [
+    pub const ALL: [ErrorCode; 5] = [
         ErrorCode::AccountNotFound,
         ErrorCode::AccountAmbiguous,
         ErrorCode::DirectoryInvalid,
         ErrorCode::DirectoryConflict,
+        ErrorCode::DirectoryUnavailable,
     ];
 
     /// The stable wire name.
@@ -36,6 +40,7 @@ impl ErrorCode {
             ErrorCode::AccountAmbiguous => "account-ambiguous",
             ErrorCode::DirectoryInvalid => "directory-invalid",
             ErrorCode::DirectoryConflict => "directory-conflict",
+            ErrorCode::DirectoryUnavailable => "directory-unavailable",
         }
     }
 }

@@ -23,6 +23,8 @@ mod error;
 pub mod facts;
 pub mod fix;
 mod index;
+#[cfg(feature = "ldap")]
+pub mod ldap;
 pub mod model;
 mod read;
 pub mod realm;
