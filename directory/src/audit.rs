@@ -219,7 +219,7 @@ pub fn audit(dir: &Directory, mut progress: impl FnMut(usize, usize)) -> Vec<Fin
                 .map(|a| Evidence {
                     object: name(a),
                     source: format!("{} {}", a.origin.file, a.origin.path),
-                    property: if dir.from_facts { "service_principal_names" } else { "Properties.serviceprincipalnames" }.into(),
+                    property: Fact::ServicePrincipalNames.property(dir).into(),
                     value: s(&spn),
                 })
                 .collect(),

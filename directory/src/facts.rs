@@ -105,7 +105,7 @@ pub fn from_text(text: &str, name: &str) -> Result<Directory> {
         accounts: file.accounts,
         groups: file.groups,
         source: name.to_owned(),
-        from_facts: true,
+        format: Format::Facts,
         ..Directory::default()
     };
     for (i, a) in directory.accounts.iter_mut().enumerate() {
@@ -126,6 +126,18 @@ fn origin(file: &str, list: &str, i: usize) -> Origin {
         file: file.to_owned(),
         path: format!("{list}[{i}]"),
     }
+}
+
+/// The format a directory was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// A BloodHound collection (a folder or a `.zip`).
+    #[default]
+    BloodHound,
+    /// A facts file (`onbehalf directory export`).
+    Facts,
+    /// Active Directory over LDAP.
+    Ldap,
 }
 
 /// A fact the directory supplies, with the property it is read from in each source format
@@ -150,6 +162,8 @@ pub enum Fact {
     Domain,
     /// A domain's trusts.
     Trusts,
+    /// servicePrincipalName values.
+    ServicePrincipalNames,
 }
 
 impl Fact {
@@ -167,6 +181,24 @@ impl Fact {
             Fact::PrimaryGroup => "PrimaryGroupSID",
             Fact::Domain => "Properties.domain",
             Fact::Trusts => "Trusts",
+            Fact::ServicePrincipalNames => "Properties.serviceprincipalnames",
+        }
+    }
+
+    /// The LDAP attribute (and, for a `userAccountControl` flag, the flag).
+    #[must_use]
+    pub const fn ldap(self) -> &'static str {
+        match self {
+            Fact::TrustedForDelegation => "userAccountControl TRUSTED_FOR_DELEGATION",
+            Fact::AllowedToDelegateTo => "msDS-AllowedToDelegateTo",
+            Fact::TrustedToAuthForDelegation => "userAccountControl TRUSTED_TO_AUTH_FOR_DELEGATION",
+            Fact::AllowedToAct => "msDS-AllowedToActOnBehalfOfOtherIdentity",
+            Fact::NotDelegated => "userAccountControl NOT_DELEGATED",
+            Fact::Members => "member",
+            Fact::PrimaryGroup => "primaryGroupID",
+            Fact::Domain => "distinguishedName",
+            Fact::Trusts => "trustedDomain",
+            Fact::ServicePrincipalNames => "servicePrincipalName",
         }
     }
 
@@ -183,16 +215,17 @@ impl Fact {
             Fact::PrimaryGroup => "primary_group",
             Fact::Domain => "domain",
             Fact::Trusts => "trusts",
+            Fact::ServicePrincipalNames => "service_principal_names",
         }
     }
 
     /// The property as `directory`'s source spells it.
     #[must_use]
     pub const fn property(self, directory: &Directory) -> &'static str {
-        if directory.from_facts {
-            self.facts()
-        } else {
-            self.bloodhound()
+        match directory.format {
+            Format::BloodHound => self.bloodhound(),
+            Format::Facts => self.facts(),
+            Format::Ldap => self.ldap(),
         }
     }
 }

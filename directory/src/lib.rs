@@ -64,8 +64,9 @@ pub struct Directory {
     pub groups: Vec<Group>,
     /// What it was read from (a path), for provenance.
     pub source: String,
-    /// Whether it was read from a facts file (else a BloodHound collection).
-    pub from_facts: bool,
+    /// The format it was read from (provenance names each fact's property as that format
+    /// spells it).
+    pub format: facts::Format,
     index: index::Index,
 }
 

@@ -63,8 +63,16 @@ enum Command {
     },
     /// Every delegation risk of a directory, each with the decision that shows its reach.
     Audit {
-        /// A BloodHound collection (folder or zip) or a facts file.
-        source: PathBuf,
+        /// A BloodHound collection (folder or zip) or a facts file (or give --bloodhound,
+        /// --facts or --ldap).
+        #[arg(
+            required_unless_present_any = ["bloodhound", "facts", "ldap"],
+            conflicts_with_all = ["bloodhound", "facts", "ldap"]
+        )]
+        source: Option<PathBuf>,
+        /// The directory, instead of SOURCE.
+        #[command(flatten)]
+        directory: directory_args::DirectoryArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: directory_args::AuditFormat,
@@ -102,8 +110,16 @@ enum Command {
 enum DirectoryCommand {
     /// Write a directory as a facts file (stdout), for `--facts` and the web page.
     Export {
-        /// A BloodHound collection (folder or zip) or a facts file.
-        source: PathBuf,
+        /// A BloodHound collection (folder or zip) or a facts file (or give --bloodhound,
+        /// --facts or --ldap).
+        #[arg(
+            required_unless_present_any = ["bloodhound", "facts", "ldap"],
+            conflicts_with_all = ["bloodhound", "facts", "ldap"]
+        )]
+        source: Option<PathBuf>,
+        /// The directory, instead of SOURCE.
+        #[command(flatten)]
+        directory: directory_args::DirectoryArgs,
     },
 }
 
@@ -218,22 +234,28 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
         Command::Check { request, directory } => match directory.load("check") {
             Err(code) => return Ok(code),
             Ok(None) => {
-                eprintln!("onbehalf check: give the directory: --bloodhound PATH or --facts FILE");
+                eprintln!(
+                    "onbehalf check: give the directory: --bloodhound PATH or --facts FILE, or --ldap URL"
+                );
                 return Ok(ExitCode::from(2));
             }
             Ok(Some(dir)) => answer_lines(request, &mut out, |t| {
                 onbehalf_directory::check::check_str(&dir, t)
             })?,
         },
-        Command::Audit { source, format } => {
-            let code = directory_args::audit(&source, format, &mut out)?;
-            out.flush()?;
-            return Ok(code);
-        }
-        Command::Directory(DirectoryCommand::Export { source }) => {
-            let code = directory_args::export(&source, &mut out)?;
-            out.flush()?;
-            return Ok(code);
+        Command::Audit {
+            source,
+            directory,
+            format,
+        } => match directory.require("audit", source.as_deref()) {
+            Ok(dir) => directory_args::audit(&dir, format, &mut out)?,
+            Err(code) => return Ok(code),
+        },
+        Command::Directory(DirectoryCommand::Export { source, directory }) => {
+            match directory.require("directory export", source.as_deref()) {
+                Ok(dir) => out.write_all(onbehalf_directory::facts::export(&dir).as_bytes())?,
+                Err(code) => return Ok(code),
+            }
         }
         Command::Serve(args) => return serve::run(args),
         Command::Bench(args) => match bench::run(&args) {

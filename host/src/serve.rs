@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use onbehalf_host::banner;
 use onbehalf_host::policy::PolicyHost;
-use onbehalf_host::server::{serve, AppState, ServerConfig};
+use onbehalf_host::server::{serve, AppState, LiveDirectory, ServerConfig};
 
 /// Options of `onbehalf serve`.
 #[derive(Debug, clap::Args)]
@@ -26,6 +26,12 @@ pub struct ServeArgs {
     /// The directory `POST /v1/check` fills named requests from.
     #[command(flatten)]
     directory: crate::directory_args::DirectoryArgs,
+    /// With --ldap: seconds the directory's facts are used for. They are re-read in the
+    /// background every half of it; when they cannot be, `POST /v1/check` answers 503
+    /// `directory-unavailable` once they are older.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "ldap",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    directory_ttl: u64,
     /// Directory of the web explainer's static files, served at `/`.
     #[arg(long, value_name = "DIR")]
     web: Option<PathBuf>,
@@ -98,9 +104,20 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         Ok(h) => h,
         Err(e) => return fail(format!("policy-rejected ({}): {e}", e.name())),
     };
-    let directory = match args.directory.load("serve") {
-        Ok(d) => d.map(std::sync::Arc::new),
-        Err(code) => return Ok(code),
+    // A file is read once, now; the live directory on a thread of its own, so the server
+    // starts (and answers 503 on /v1/check) even while it cannot be read.
+    let live = match args.directory.ldap.options("serve") {
+        Ok(options) => {
+            options.map(|o| LiveDirectory::start(o, Duration::from_secs(args.directory_ttl)))
+        }
+        Err(e) => return Ok(crate::directory_args::fail("serve", &e)),
+    };
+    let directory = match live {
+        Some(_) => None,
+        None => match args.directory.load("serve") {
+            Ok(d) => d.map(std::sync::Arc::new),
+            Err(code) => return Ok(code),
+        },
     };
     if let (true, Some(path)) = (args.watch, args.module.module.clone()) {
         watch(host.clone(), path);
@@ -113,6 +130,7 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         header_read_timeout: Duration::from_millis(args.client_timeout_ms),
         body_read_timeout: Duration::from_millis(args.client_timeout_ms),
         directory,
+        live_directory: live,
         ..ServerConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -88,7 +88,10 @@ pub fn read(options: &Options) -> Result<Directory> {
         );
     }
 
-    let mut directory = Directory::default();
+    let mut directory = Directory {
+        format: crate::facts::Format::Ldap,
+        ..Directory::default()
+    };
     for entry in session.search(&base, Scope::Subtree, ACCOUNTS, &ACCOUNT_ATTRS)? {
         let mut account = account(&entry, &domain_name, &domain_sid)?;
         account.origin = origin(&entry.dn);

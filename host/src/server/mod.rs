@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /v1/decide` | one request → one decision (400 + error JSON if invalid); an array → an array (per-item errors, 200) |
 //! | `POST /v1/explain` | one request → the policy's decision and the reference engine's step trace |
-//! | `POST /v1/check` | one request naming accounts → filled from the directory (`--facts`/`--bloodhound`), decided by the policy, with the filled `request` and its `facts` (404 without a directory) |
+//! | `POST /v1/check` | one request naming accounts → filled from the directory (`--facts`/`--bloodhound`, or `--ldap` with facts younger than `--directory-ttl`, else 503 `directory-unavailable`), decided by the policy, with the filled `request` and its `facts` (404 without a directory) |
 //! | `GET /healthz` | liveness and the loaded policy |
 //! | `GET /metrics` | Prometheus text |
 //! | `POST /v1/policy` | hot-reload a module (off unless an admin token is configured) |
@@ -22,6 +22,9 @@ mod decide;
 
 pub use decide::{answer, Answer};
 mod files;
+mod live;
+
+pub use live::LiveDirectory;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,8 +59,12 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// Deadline for a request's body once its headers are in (`408 request-timeout`).
     pub body_read_timeout: Duration,
-    /// The directory `POST /v1/check` fills named requests from; `None` disables the route.
+    /// The directory `POST /v1/check` fills named requests from; `None` disables the route
+    /// (unless `live_directory` is set).
     pub directory: Option<Arc<onbehalf_directory::Directory>>,
+    /// The live directory (`serve --ldap`), used when `directory` is `None`: facts younger
+    /// than its TTL, else `503 directory-unavailable`.
+    pub live_directory: Option<Arc<LiveDirectory>>,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +78,7 @@ impl Default for ServerConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             directory: None,
+            live_directory: None,
         }
     }
 }
