@@ -200,17 +200,33 @@ impl Directory {
     }
 
     /// Whether `target`'s msDS-AllowedToActOnBehalfOfOtherIdentity admits `server`: its own
-    /// SID, or a group it belongs to (the KDC checks the descriptor against the service's
-    /// token, groups included).
+    /// SID, a group it belongs to, or a well-known SID every service's token carries (the
+    /// KDC checks the descriptor against the service's token, groups included).
     #[must_use]
     pub fn admits(&self, target: &Account, server: &Account) -> bool {
         // Most accounts admit nobody: the server's groups are resolved only when needed.
         !target.allowed_to_act.is_empty()
             && (target.allowed_to_act.contains(&server.sid)
+                || target
+                    .allowed_to_act
+                    .iter()
+                    .any(|sid| self.in_every_token(sid, server))
                 || self
                     .groups_of(&server.sid)
                     .iter()
                     .any(|g| target.allowed_to_act.contains(g)))
+    }
+
+    /// Whether `sid` is one the logon adds to `account`'s token whatever its groups:
+    /// Everyone, Authenticated Users, This Organization, and Enterprise Domain Controllers
+    /// for a DC. The model holds them bare or as BloodHound writes them (`DOMAIN-S-1-5-11`).
+    fn in_every_token(&self, sid: &str, account: &Account) -> bool {
+        let bare = sid.find("S-1-").and_then(|at| sid.get(at..)).unwrap_or(sid);
+        match bare {
+            "S-1-1-0" | "S-1-5-11" | "S-1-5-15" => true,
+            "S-1-5-9" => self.is_dc(account),
+            _ => false,
+        }
     }
 
     /// The domain named `name` (ASCII case-insensitive).

@@ -179,3 +179,29 @@ fn a_read_only_dc_trusted_for_unconstrained_delegation_is_a_finding_a_writable_d
         ["CONTOSO.TEST\\fs1$", "CONTOSO.TEST\\svcunc"]
     );
 }
+
+#[test]
+fn a_resource_based_descriptor_admitting_a_well_known_sid_admits_every_service_it_names() {
+    // Authenticated Users, Everyone and This Organization are in every service's token (the
+    // KDC's access check sees them); Enterprise Domain Controllers only in a DC's.
+    let dir = Directory::load(&fixture()).unwrap();
+    let svcweb = dir.account("svcweb").unwrap();
+    let dc = dir.account("DC1$").unwrap();
+    let mut fs1 = dir.account("fs1$").unwrap().clone();
+    assert!(!dir.admits(&fs1, svcweb));
+    for (sid, admits_svcweb) in [
+        ("CONTOSO.TEST-S-1-5-11", true),
+        ("S-1-1-0", true),
+        ("CONTOSO.TEST-S-1-5-15", true),
+        ("CONTOSO.TEST-S-1-5-9", false),
+        ("CONTOSO.TEST-S-1-5-32-544", false),
+    ] {
+        fs1.allowed_to_act = vec![sid.to_owned()];
+        assert_eq!(dir.admits(&fs1, svcweb), admits_svcweb, "{sid}");
+    }
+    fs1.allowed_to_act = vec!["CONTOSO.TEST-S-1-5-9".to_owned()];
+    assert!(
+        dir.admits(&fs1, dc),
+        "a DC is in Enterprise Domain Controllers"
+    );
+}

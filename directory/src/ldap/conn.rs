@@ -189,8 +189,15 @@ impl Session {
             out.push(entry(item)?);
         }
         let result = stream.result();
-        // 10 (referral) only says another server holds more: not followed, as asked.
-        if result.rc != 0 && result.rc != 10 {
+        // 10 (referral): the base lies in a partition another server holds. Referrals are
+        // not followed, and an empty answer must not read as an empty directory.
+        if result.rc == 10 {
+            return Err(unavailable(format!(
+                "{}: search under {base:?}: the server refers elsewhere (LDAP result 10, referral): the base is not in its partitions; referrals are not followed",
+                self.url
+            )));
+        }
+        if result.rc != 0 {
             return Err(unavailable(format!(
                 "{}: search {filter} under {base:?}: LDAP result {} {}",
                 self.url, result.rc, result.text

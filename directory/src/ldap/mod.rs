@@ -24,6 +24,10 @@ mod uac {
     pub const TRUSTED_FOR_DELEGATION: u32 = 0x8_0000;
     pub const NOT_DELEGATED: u32 = 0x10_0000;
     pub const TRUSTED_TO_AUTH_FOR_DELEGATION: u32 = 0x100_0000;
+    /// A writable DC's computer account.
+    pub const SERVER_TRUST_ACCOUNT: u32 = 0x2000;
+    /// A read-only DC's computer account.
+    pub const PARTIAL_SECRETS_ACCOUNT: u32 = 0x400_0000;
 }
 
 /// The attributes read from each account.
@@ -97,12 +101,21 @@ pub fn read(options: &Options) -> Result<Directory> {
         account.origin = origin(&entry.dn);
         directory.accounts.push(account);
     }
+    // A domain always holds accounts (Administrator, krbtgt): none means the base DN or
+    // the bind's rights hide them, and an empty directory would audit as clean.
+    if directory.accounts.is_empty() {
+        return Err(Error::invalid(format!(
+            "{}: no account under {base} (a base DN outside the domain, or a bind that may not read accounts)",
+            options.url
+        )));
+    }
     for entry in session.search(
         &domain_nc,
         Scope::Subtree,
         "(objectClass=group)",
         &["sAMAccountName", "objectSid", "member"],
     )? {
+        ranged_members(&entry)?;
         let members = values(&entry, "member")
             .iter()
             .filter_map(|dn| member(&entry, dn, &domain_nc, &sids).transpose())
@@ -146,6 +159,19 @@ pub fn read(options: &Options) -> Result<Directory> {
     Ok(directory)
 }
 
+/// A group with more members than the server returns at once comes back as
+/// `member;range=0-1499` (ranged retrieval): not read yet, so an error, never a group that
+/// looks empty (a Protected Users group read empty would make its members delegable).
+fn ranged_members(group: &Entry) -> Result<()> {
+    match group.attrs.keys().find(|k| k.starts_with("member;range=")) {
+        Some(key) => Err(Error::invalid(format!(
+            "{}: {key}: the group has more members than the server returns at once (ranged retrieval is not read yet)",
+            group.dn
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `DC=contoso,DC=test` → `CONTOSO.TEST`.
 fn dns_name(base: &str) -> String {
     base.split(',')
@@ -179,7 +205,16 @@ fn member(
     if let Some(sid) = sids.get(&key) {
         return Ok(Some(sid.clone()));
     }
-    if key.ends_with(&base.to_ascii_lowercase()) {
+    // In this domain (not a child domain's DN, which also ends in the base) and no
+    // principal: a contact.
+    let in_domain = key
+        .strip_suffix(&base.to_ascii_lowercase())
+        .is_some_and(|rest| {
+            !rest
+                .split(',')
+                .any(|rdn| rdn.trim_start().starts_with("dc="))
+        });
+    if in_domain {
         return Ok(None);
     }
     Err(Error::invalid(format!(
@@ -250,7 +285,8 @@ fn account(entry: &Entry, domain: &str, domain_sid: &str) -> Result<Account> {
         allowed_to_delegate_to: texts(entry, "msDS-AllowedToDelegateTo")?,
         allowed_to_act,
         primary_group: Some(format!("{domain_sid}-{primary}")),
-        is_dc: None,
+        // As SharpHound reads `isdc` (the primary group says it too).
+        is_dc: Some(flag(uac::SERVER_TRUST_ACCOUNT) || flag(uac::PARTIAL_SECRETS_ACCOUNT)),
         origin: Origin::default(),
     })
 }

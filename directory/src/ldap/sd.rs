@@ -68,6 +68,11 @@ pub struct Descriptor {
     pub dacl: Vec<Ace>,
 }
 
+/// The right the KDC's access check asks of msDS-AllowedToActOnBehalfOfOtherIdentity
+/// (`ADS_RIGHT_DS_CONTROL_ACCESS`): Windows writes `0x000F01FF`, but an allow ACE without
+/// this bit (read access only, or an unmapped `GENERIC_ALL`) admits no one to S4U2Proxy.
+pub const CONTROL_ACCESS: u32 = 0x100;
+
 /// Who a descriptor admits, as resource-based delegation reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Admission {
@@ -80,7 +85,9 @@ pub struct Admission {
 
 impl Descriptor {
     /// The SIDs admitted and denied, each once, in ACE order; ACEs that do not apply to the
-    /// object itself (inherit-only, object-type) count for neither.
+    /// object itself (inherit-only, object-type) count for neither, and an allow ACE admits
+    /// only with [`CONTROL_ACCESS`] (the right the KDC checks). Every deny ACE is reported,
+    /// whatever its mask (the caller refuses them: the model lists admissions only).
     #[must_use]
     pub fn admission(&self) -> Admission {
         let mut out = Admission::default();
@@ -90,7 +97,7 @@ impl Descriptor {
                 out.denied.push(ace.sid.clone());
             }
         }
-        for ace in applying().filter(|a| a.kind == AceKind::Allow && a.mask != 0) {
+        for ace in applying().filter(|a| a.kind == AceKind::Allow && a.mask & CONTROL_ACCESS != 0) {
             if !out.denied.contains(&ace.sid) && !out.allowed.contains(&ace.sid) {
                 out.allowed.push(ace.sid.clone());
             }

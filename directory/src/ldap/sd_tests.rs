@@ -143,6 +143,24 @@ fn inherit_only_and_empty_masks_admit_nobody_and_an_empty_dacl_is_no_error() {
 }
 
 #[test]
+fn an_allow_ace_admits_only_with_the_control_access_right_the_kdc_checks() {
+    // Read access (0x20094) and an unmapped GENERIC_ALL admit no one; the right alone does.
+    let dacl = acl(&[
+        ace(0x00, 0, 0x0002_0094, APP1),
+        ace(0x00, 0, 0x1000_0000, OTHER),
+    ]);
+    assert_eq!(
+        parse(&descriptor(&dacl)).unwrap().admission(),
+        Admission::default()
+    );
+    let dacl = acl(&[ace(0x00, 0, CONTROL_ACCESS, APP1)]);
+    assert_eq!(
+        parse(&descriptor(&dacl)).unwrap().admission().allowed,
+        [APP1]
+    );
+}
+
+#[test]
 fn every_truncation_is_an_error_naming_the_part() {
     let bytes = windows_style();
     for len in 0..bytes.len() {

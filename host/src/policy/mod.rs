@@ -126,6 +126,12 @@ impl PolicyHost {
     fn engine(limits: &Limits) -> Result<Engine, LoadError> {
         let mut config = Config::new();
         config.consume_fuel(true);
+        // Linear memory is initialised by copying the data segments, not from a sealed memfd
+        // image: sealing (`F_ADD_SEALS`) can fail transiently while the kernel holds extra
+        // references to the image's pages (seen once in CI: "cannot add seals to the memfd",
+        // a refused load). Instances are reused per worker, so the copy is paid per
+        // instantiation (after a reload or a fault), never per decision.
+        config.memory_init_cow(false);
         config.max_wasm_stack(limits.max_stack_bytes);
         // The wasm features a policy may use (docs/policy-abi.md): what compilers emit for
         // wasm32 by default. Off: what could make a policy non-deterministic (threads,

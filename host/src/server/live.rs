@@ -82,7 +82,19 @@ impl LiveDirectory {
     fn refresh(&self) -> Duration {
         // The facts are as old as the moment the read began (it takes a while).
         let began = Instant::now();
-        let result = ldap::read(&self.options);
+        // A panic in the reader (or ldap3) must not end the refresh thread silently: it is
+        // this read's failure, said like any other.
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ldap::read(&self.options)))
+                .unwrap_or_else(|_| {
+                    Err(Error::new(
+                        ErrorCode::DirectoryUnavailable,
+                        format!(
+                            "{}: the directory reader failed unexpectedly (a panic)",
+                            self.options.url
+                        ),
+                    ))
+                });
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         match result {
             Ok(directory) => {
