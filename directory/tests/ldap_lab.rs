@@ -257,11 +257,13 @@ fn base64(bytes: &[u8]) -> String {
 /// Replaces fs1$'s resource-based delegation descriptor with `bytes`, as the system: Samba
 /// 4.17 lets nobody else write this attribute, over LDAP not even Administrator.
 fn write_descriptor(lab: &samba::Lab, bytes: &[u8]) -> Result<(), String> {
-    lab.modify_as_system(&format!(
-        "dn: CN=fs1,CN=Computers,{}\nchangetype: modify\nreplace: msDS-AllowedToActOnBehalfOfOtherIdentity\nmsDS-AllowedToActOnBehalfOfOtherIdentity:: {}\n",
-        lab.base_dn,
-        base64(bytes)
-    ))
+    lab.modify_computer(
+        "fs1",
+        &format!(
+            "replace: msDS-AllowedToActOnBehalfOfOtherIdentity\nmsDS-AllowedToActOnBehalfOfOtherIdentity:: {}\n",
+            base64(bytes)
+        ),
+    )
 }
 
 /// A descriptor the directory holds but that cannot be read as an admission list is an error

@@ -29,6 +29,29 @@ pub struct DirectoryArgs {
     pub ldap: LdapArgs,
 }
 
+/// The directory of `audit` and `directory export`: `SOURCE` (a file) or the flags.
+#[derive(Debug, clap::Args)]
+#[group(skip)]
+pub struct SourceArgs {
+    /// A BloodHound collection (folder or zip) or a facts file (or give --bloodhound,
+    /// --facts or --ldap).
+    #[arg(
+        required_unless_present_any = ["bloodhound", "facts", "ldap"],
+        conflicts_with_all = ["bloodhound", "facts", "ldap"]
+    )]
+    pub source: Option<PathBuf>,
+    /// The directory, instead of SOURCE.
+    #[command(flatten)]
+    pub directory: DirectoryArgs,
+}
+
+impl SourceArgs {
+    /// The directory, or the exit status of the refused command.
+    pub fn require(&self, command: &str) -> Result<Directory, ExitCode> {
+        self.directory.require(command, self.source.as_deref())
+    }
+}
+
 /// `--ldap URL` and how to bind: Active Directory read live (LDAPS, or StartTLS on `ldap://`).
 #[derive(Debug, Clone, clap::Args)]
 #[group(skip)]

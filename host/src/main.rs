@@ -63,16 +63,8 @@ enum Command {
     },
     /// Every delegation risk of a directory, each with the decision that shows its reach.
     Audit {
-        /// A BloodHound collection (folder or zip) or a facts file (or give --bloodhound,
-        /// --facts or --ldap).
-        #[arg(
-            required_unless_present_any = ["bloodhound", "facts", "ldap"],
-            conflicts_with_all = ["bloodhound", "facts", "ldap"]
-        )]
-        source: Option<PathBuf>,
-        /// The directory, instead of SOURCE.
         #[command(flatten)]
-        directory: directory_args::DirectoryArgs,
+        directory: directory_args::SourceArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: directory_args::AuditFormat,
@@ -110,16 +102,8 @@ enum Command {
 enum DirectoryCommand {
     /// Write a directory as a facts file (stdout), for `--facts` and the web page.
     Export {
-        /// A BloodHound collection (folder or zip) or a facts file (or give --bloodhound,
-        /// --facts or --ldap).
-        #[arg(
-            required_unless_present_any = ["bloodhound", "facts", "ldap"],
-            conflicts_with_all = ["bloodhound", "facts", "ldap"]
-        )]
-        source: Option<PathBuf>,
-        /// The directory, instead of SOURCE.
         #[command(flatten)]
-        directory: directory_args::DirectoryArgs,
+        directory: directory_args::SourceArgs,
     },
 }
 
@@ -243,16 +227,12 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
                 onbehalf_directory::check::check_str(&dir, t)
             })?,
         },
-        Command::Audit {
-            source,
-            directory,
-            format,
-        } => match directory.require("audit", source.as_deref()) {
+        Command::Audit { directory, format } => match directory.require("audit") {
             Ok(dir) => directory_args::audit(&dir, format, &mut out)?,
             Err(code) => return Ok(code),
         },
-        Command::Directory(DirectoryCommand::Export { source, directory }) => {
-            match directory.require("directory export", source.as_deref()) {
+        Command::Directory(DirectoryCommand::Export { directory }) => {
+            match directory.require("directory export") {
                 Ok(dir) => out.write_all(onbehalf_directory::facts::export(&dir).as_bytes())?,
                 Err(code) => return Ok(code),
             }

@@ -54,6 +54,18 @@ impl Lab {
         }
     }
 
+    /// Applies `change` (LDIF lines after `changetype: modify`, e.g. `replace: dNSHostName`
+    /// then the value) to the computer `cn` under `CN=Computers`, as the system.
+    ///
+    /// # Errors
+    /// What `ldbmodify` said.
+    pub fn modify_computer(&self, cn: &str, change: &str) -> Result<()> {
+        self.modify_as_system(&format!(
+            "dn: CN={cn},CN=Computers,{}\nchangetype: modify\n{change}",
+            self.base_dn
+        ))
+    }
+
     /// Exports `principal`'s keys (`samba-tool domain exportkeytab`) to a keytab in the
     /// lab's folder and returns its path.
     ///

@@ -1,8 +1,8 @@
 //! `cargo xtask bench`: criterion benchmarks, the HTTP load run, and the table of
 //! `BENCHMARKS.md`.
 
+use crate::process::BENCH_ONLY;
 use crate::process::{cargo, root, run, Result};
-use crate::test::BENCH_ONLY;
 
 /// The mean of one criterion benchmark, in nanoseconds (from its `estimates.json`).
 fn criterion_mean_ns(group: &str, name: &str) -> Option<f64> {

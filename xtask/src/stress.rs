@@ -16,16 +16,16 @@ use std::time::Instant;
 
 use onbehalf_core::json::Value;
 
+use crate::process::TESTED;
 use crate::process::{cargo_bin, root, Result};
-use crate::test::BENCH_ONLY;
 
 /// The test step of `cargo xtask test`, built without running.
 const BUILD: [&str; 8] = [
     "test",
-    "--workspace",
-    "--exclude",
-    BENCH_ONLY,
-    "--all-features",
+    TESTED[0],
+    TESTED[1],
+    TESTED[2],
+    TESTED[3],
     "--no-run",
     "--message-format",
     "json-render-diagnostics",

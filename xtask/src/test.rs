@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::process::{cargo, ensure_cargo_tool, ensure_wasm_target, Result};
+use crate::process::{cargo, ensure_cargo_tool, ensure_wasm_target, Result, TESTED};
 use crate::{callgrind, fuzz, soak, web};
 
 /// The cargo-deny version `xtask` installs when it is missing.
@@ -31,11 +31,6 @@ pub fn deny() -> Result {
         "sources",
     ])
 }
-
-/// The crate only `cargo xtask bench` builds: the peers (cedar-policy, regorus) and criterion.
-/// Their agreement tests run there, before any timing; the test command does not compile
-/// them (CI time is a budget: they were a third of the dependency tree).
-pub const BENCH_ONLY: &str = "onbehalf-peers";
 
 /// The steps of one test command run and how long each took: printed as a table at the end
 /// (CI time is a budget: the log says where it goes), also when a step fails.
@@ -96,28 +91,17 @@ fn all_steps(steps: &mut Steps) -> Result {
         ])
     })?;
     steps.run("clippy", || {
-        cargo(&[
-            "clippy",
-            "--workspace",
-            "--exclude",
-            BENCH_ONLY,
-            "--all-targets",
-            "--all-features",
-            "--",
-            "-D",
-            "warnings",
-        ])
+        cargo(
+            &[
+                &["clippy"][..],
+                &TESTED[..],
+                &["--all-targets", "--", "-D", "warnings"][..],
+            ]
+            .concat(),
+        )
     })?;
     steps.run("deny", deny)?;
-    steps.run("tests", || {
-        cargo(&[
-            "test",
-            "--workspace",
-            "--exclude",
-            BENCH_ONLY,
-            "--all-features",
-        ])
-    })?;
+    steps.run("tests", || cargo(&[&["test"][..], &TESTED[..]].concat()))?;
     // Instruction counts of the hot paths against the committed baseline (the probe is the
     // dev build the tests just made).
     steps.run("callgrind", || callgrind::callgrind(false))?;

@@ -75,14 +75,8 @@ pub fn bad_input(lab: &samba::Lab, live: &Live) {
 /// (a computer whose dNSHostName is `svcweb`: Samba refuses duplicate SPNs and UPNs even to
 /// the system) is ambiguous: each line its own error, the stream goes on.
 fn unknown_and_ambiguous_names(lab: &samba::Lab, live: &Live) {
-    let app1 = format!(
-        "dn: CN=app1,CN=Computers,{}\nchangetype: modify\n",
-        lab.base_dn
-    );
-    lab.modify_as_system(&format!(
-        "{app1}replace: dNSHostName\ndNSHostName: svcweb\n"
-    ))
-    .unwrap();
+    lab.modify_computer("app1", "replace: dNSHostName\ndNSHostName: svcweb\n")
+        .unwrap();
     let names = [
         "nobody",
         "*",
@@ -119,7 +113,7 @@ fn unknown_and_ambiguous_names(lab: &samba::Lab, live: &Live) {
             .contains("app1"),
         "{ambiguous}"
     );
-    lab.modify_as_system(&format!("{app1}delete: dNSHostName\n"))
+    lab.modify_computer("app1", "delete: dNSHostName\n")
         .unwrap();
 }
 
@@ -130,13 +124,10 @@ fn malformed_descriptor(lab: &samba::Lab, live: &Live) {
     const DENY_THEN_ALLOW_EVERYONE: &str =
         "AQAEgAAAAAAAAAAAAAAAABQAAAACACQAAgAAAAEAFAD/AQ8AAQEAAAAAAAEAAAAAAAAUAP8BDwABAQAAAAAAAQAAAAA=";
     let attribute = "msDS-AllowedToActOnBehalfOfOtherIdentity";
-    let fs1 = format!(
-        "dn: CN=fs1,CN=Computers,{}\nchangetype: modify\n",
-        lab.base_dn
-    );
-    lab.modify_as_system(&format!(
-        "{fs1}replace: {attribute}\n{attribute}:: {DENY_THEN_ALLOW_EVERYONE}\n"
-    ))
+    lab.modify_computer(
+        "fs1",
+        &format!("replace: {attribute}\n{attribute}:: {DENY_THEN_ALLOW_EVERYONE}\n"),
+    )
     .unwrap();
     let (code, out, err) = live.run(&["check"], &[], &named("svcpt", "alice", SQL));
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
@@ -144,7 +135,7 @@ fn malformed_descriptor(lab: &samba::Lab, live: &Live) {
         err.contains("directory-invalid") && err.contains("CN=fs1") && err.contains(attribute),
         "{err}"
     );
-    lab.modify_as_system(&format!("{fs1}delete: {attribute}\n"))
+    lab.modify_computer("fs1", &format!("delete: {attribute}\n"))
         .unwrap();
     let (code, _, err) = live.run(&["check"], &[], &named("svcpt", "alice", SQL));
     assert_eq!(code, 0, "{err}");
