@@ -150,6 +150,27 @@ impl fmt::Display for FieldPath {
     }
 }
 
+/// Longest `found` detail kept in an error, in characters.
+pub const FOUND_LIMIT: usize = 64;
+
+/// `text` as an error message may echo it: whole when it has at most [`FOUND_LIMIT`]
+/// characters, else its start and its length in bytes.
+///
+/// ```
+/// assert_eq!(onbehalf_core::echo("short".into()), "short");
+/// assert_eq!(onbehalf_core::echo("é".repeat(100)), format!("{}… (200 bytes)", "é".repeat(64)));
+/// ```
+#[cfg(feature = "alloc")]
+#[must_use]
+pub fn echo(mut text: alloc::string::String) -> alloc::string::String {
+    if let Some((cut, _)) = text.char_indices().nth(FOUND_LIMIT) {
+        let total = text.len();
+        text.truncate(cut);
+        text.push_str(&alloc::format!("… ({total} bytes)"));
+    }
+    text
+}
+
 /// A request the engine refuses to decide: the code, the field, what was expected, and
 /// (with `alloc`) what was found.
 ///
@@ -189,14 +210,24 @@ impl RequestError {
         }
     }
 
-    /// Adds what was found (kept only with `alloc`).
+    /// Adds what was found (kept only with `alloc`), cut to its first [`FOUND_LIMIT`]
+    /// characters and its length: an error is not a mirror (a 1 MB unknown value would come
+    /// back as a 1 MB message).
+    ///
+    /// ```
+    /// use onbehalf_core::{ErrorCode, FieldPath, RequestError};
+    /// let long = "x".repeat(1_000);
+    /// let e = RequestError::new(ErrorCode::UnknownLevel, FieldPath::REQUEST, "a level").found(&long);
+    /// assert!(e.to_string().len() < 200, "{e}");
+    /// assert!(e.to_string().contains("… (1000 bytes)"), "{e}");
+    /// ```
     #[must_use]
     #[allow(unused_variables, unused_mut)]
     pub fn found(mut self, found: impl fmt::Display) -> RequestError {
         #[cfg(feature = "alloc")]
         {
             use alloc::string::ToString;
-            self.found = Some(found.to_string().into_boxed_str());
+            self.found = Some(echo(found.to_string()).into_boxed_str());
         }
         self
     }

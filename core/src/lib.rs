@@ -42,6 +42,7 @@ mod explanation;
 #[cfg(feature = "alloc")]
 pub mod fix;
 mod hop;
+mod http;
 pub mod invariants;
 mod level;
 mod packed;
@@ -58,9 +59,12 @@ pub use auth::{ApiFamily, AuthService, ResolvedAuth, RPC_C_AUTHN_DEFAULT};
 pub use chain::{resolve_hop_auth, TokenState};
 pub use decision::{Decision, Reach};
 pub use delegation::ServerTrust;
-pub use error::{ErrorCode, FieldPath, RequestError, Segment};
+#[cfg(feature = "alloc")]
+pub use error::echo;
+pub use error::{ErrorCode, FieldPath, RequestError, Segment, FOUND_LIMIT};
 pub use explanation::{Explanation, HopStep};
 pub use hop::{HopOutcome, HopReason, Identity, MAX_HOPS};
+pub use http::HttpError;
 pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
 pub use model::{ChoiceSet, DefaultInfo, FieldInfo, RecordInfo, Shape};
 #[cfg(feature = "alloc")]

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod banner;
-mod connections;
+pub mod connections;
 pub mod metrics;
 pub mod policy;
 pub mod server;

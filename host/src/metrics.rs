@@ -1,23 +1,33 @@
-//! Server metrics in the Prometheus text format: HTTP requests by status, and the latency of
-//! decision requests as a histogram. The policy host's own counters are added at render time.
+//! Server metrics in the Prometheus text format: HTTP responses by route and status, the
+//! latency of every response as a histogram, the connections and the decision lane. The
+//! policy host's own counters are added at render time.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::policy::{Fault, PolicyHost};
+use crate::server::lane::LaneStats;
+use crate::server::ROUTES;
 
 /// Histogram bucket upper bounds, in seconds.
 const BUCKETS: [f64; 11] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 1.0,
 ];
 /// Status codes counted individually (others count as "other").
-const STATUSES: [u16; 10] = [200, 400, 401, 403, 404, 408, 413, 415, 422, 500];
+const STATUSES: [u16; 14] = [
+    200, 400, 401, 403, 404, 405, 408, 413, 414, 415, 422, 431, 500, 503,
+];
+/// The route label of responses that are not from one of [`ROUTES`] (the web files).
+const FILES: &str = "files";
+/// The route label of hyper's own answers to requests it could not parse.
+const UNPARSED: &str = "unparsed";
 
 /// Counters of the HTTP layer.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    statuses: [AtomicU64; STATUSES.len() + 1],
+    /// By route (`ROUTES`, then files, then unparsed) and status (`STATUSES`, then other).
+    statuses: [[AtomicU64; STATUSES.len() + 1]; ROUTES.len() + 2],
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_nanos: AtomicU64,
@@ -31,7 +41,9 @@ pub struct Connections {
     open: AtomicU64,
     accepted: AtomicU64,
     refused: AtomicU64,
+    operator_only: AtomicU64,
     header_timeouts: AtomicU64,
+    write_timeouts: AtomicU64,
     accept_errors: AtomicU64,
 }
 
@@ -53,9 +65,20 @@ impl Connections {
         OpenConnection(self)
     }
 
-    /// A connection over the cap was answered `503` and closed.
+    /// A connection over a cap was refused: answered `503`, or served the operator's
+    /// routes only ([`Connections::operator_only`] counts those too).
     pub fn refused(&self) {
         self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A refused connection was served the operator's routes from the reserve.
+    pub fn operator_only(&self) {
+        self.operator_only.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was closed because its client did not read its answer in time.
+    pub fn write_timeout(&self) {
+        self.write_timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A connection was closed because its request headers did not arrive in time.
@@ -76,19 +99,30 @@ impl Connections {
 }
 
 impl Metrics {
-    /// Counts one response.
-    pub fn count_status(&self, status: u16) {
+    /// Counts one response of the route `ROUTES[route]` (`None`: a web file) and observes
+    /// its latency.
+    pub fn count_response(&self, route: Option<usize>, status: u16, elapsed: Duration) {
+        self.count_status(route.unwrap_or(ROUTES.len()), status);
+        self.observe(elapsed);
+    }
+
+    /// Counts hyper's own answer (`400`, `414`, `431`) to a request it could not parse.
+    pub fn count_unparsed(&self, status: u16) {
+        self.count_status(ROUTES.len() + 1, status);
+    }
+
+    fn count_status(&self, route: usize, status: u16) {
         let index = STATUSES
             .iter()
             .position(|s| *s == status)
             .unwrap_or(STATUSES.len());
-        if let Some(c) = self.statuses.get(index) {
+        if let Some(c) = self.statuses.get(route).and_then(|r| r.get(index)) {
             c.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Records the latency of one decision request.
-    pub fn observe(&self, elapsed: Duration) {
+    /// Records the latency of one response.
+    fn observe(&self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             if secs <= *bound {
@@ -102,7 +136,7 @@ impl Metrics {
 
     /// The Prometheus exposition text.
     #[must_use]
-    pub fn render(&self, host: &PolicyHost) -> String {
+    pub fn render(&self, host: &PolicyHost, lane: &LaneStats, queued: usize) -> String {
         let mut out = String::new();
         let stats = host.stats();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -149,23 +183,54 @@ impl Metrics {
         let _ = writeln!(out, "onbehalf_policy_generation {}", host.info().generation);
         let _ = writeln!(
             out,
-            "# HELP onbehalf_http_responses_total HTTP responses, by status."
+            "# HELP onbehalf_http_responses_total HTTP responses, by route and status."
         );
         let _ = writeln!(out, "# TYPE onbehalf_http_responses_total counter");
-        for (status, counter) in STATUSES.iter().zip(&self.statuses) {
-            let _ = writeln!(
-                out,
-                "onbehalf_http_responses_total{{status=\"{status}\"}} {}",
-                get(counter)
-            );
+        let routes = ROUTES.iter().copied().chain([FILES, UNPARSED]);
+        for (route, counters) in routes.zip(&self.statuses) {
+            let statuses = STATUSES.iter().map(u16::to_string).chain(["other".into()]);
+            for (status, counter) in statuses.zip(counters) {
+                let _ = writeln!(
+                    out,
+                    "onbehalf_http_responses_total{{route=\"{route}\",status=\"{status}\"}} {}",
+                    get(counter)
+                );
+            }
         }
-        if let Some(other) = self.statuses.last() {
-            let _ = writeln!(
-                out,
-                "onbehalf_http_responses_total{{status=\"other\"}} {}",
-                get(other)
-            );
-        }
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_lane_jobs_total Jobs of the decision lane, by result."
+        );
+        let _ = writeln!(out, "# TYPE onbehalf_lane_jobs_total counter");
+        let _ = writeln!(
+            out,
+            "onbehalf_lane_jobs_total{{result=\"done\"}} {}",
+            get(&lane.done)
+        );
+        let _ = writeln!(
+            out,
+            "onbehalf_lane_jobs_total{{result=\"refused\"}} {}",
+            get(&lane.refused)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_lane_busy_seconds_total Time the decision lane's threads spent on jobs."
+        );
+        let _ = writeln!(out, "# TYPE onbehalf_lane_busy_seconds_total counter");
+        let busy = get(&lane.busy_nanos) as f64 / 1e9;
+        let _ = writeln!(out, "onbehalf_lane_busy_seconds_total {busy}");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_lane_queued Jobs waiting for the decision lane."
+        );
+        let _ = writeln!(out, "# TYPE onbehalf_lane_queued gauge");
+        let _ = writeln!(out, "onbehalf_lane_queued {queued}");
+        let _ = writeln!(
+            out,
+            "# HELP onbehalf_lane_running Jobs the decision lane runs now."
+        );
+        let _ = writeln!(out, "# TYPE onbehalf_lane_running gauge");
+        let _ = writeln!(out, "onbehalf_lane_running {}", get(&lane.running));
         let c = &self.connections;
         let _ = writeln!(
             out,
@@ -181,7 +246,9 @@ impl Metrics {
         for (outcome, counter) in [
             ("accepted", &c.accepted),
             ("refused", &c.refused),
+            ("operator-only", &c.operator_only),
             ("header-timeout", &c.header_timeouts),
+            ("write-timeout", &c.write_timeouts),
             ("accept-error", &c.accept_errors),
         ] {
             let _ = writeln!(
@@ -192,7 +259,7 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
-            "# HELP onbehalf_request_duration_seconds Latency of /v1/decide and /v1/explain."
+            "# HELP onbehalf_request_duration_seconds Latency of every response of the routes and files."
         );
         let _ = writeln!(out, "# TYPE onbehalf_request_duration_seconds histogram");
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {

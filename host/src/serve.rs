@@ -41,8 +41,13 @@ pub struct ServeArgs {
     /// Most HTTP connections open at once; more are answered 503 and closed.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
-    /// Milliseconds a client has to send a request's headers (and, separately, its body);
-    /// idle keep-alive connections are closed after the same time.
+    /// Most HTTP connections open at once from one client address; more are treated like
+    /// connections over --max-connections.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_client: u32,
+    /// Milliseconds a client has to send a request's headers (and, separately, its body),
+    /// and to read an answer once writing it stalls; idle keep-alive connections are closed
+    /// after the same time.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     client_timeout_ms: u64,
 }
@@ -90,7 +95,29 @@ fn watch(host: PolicyHost, path: PathBuf) {
     });
 }
 
-/// Runs the server until Ctrl-C.
+/// Completes on SIGTERM (what service managers send) or Ctrl-C (SIGINT): the server then
+/// stops accepting, lets in-flight requests finish within the shutdown grace and exits 0.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            // Without a SIGTERM handler the default action (exit) stays: wait for Ctrl-C only.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let which = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = terminate => "SIGTERM",
+    };
+    eprintln!(
+        "onbehalf: {which}: not accepting connections; in-flight requests have {} s to finish",
+        onbehalf_host::connections::SHUTDOWN_GRACE.as_secs()
+    );
+}
+
+/// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
     let fail = |message: String| {
         eprintln!("onbehalf serve: {message}");
@@ -127,8 +154,10 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         admin_token: token,
         web_dir: args.web.clone(),
         max_connections: args.max_connections as usize,
+        max_connections_per_client: args.max_connections_per_client as usize,
         header_read_timeout: Duration::from_millis(args.client_timeout_ms),
         body_read_timeout: Duration::from_millis(args.client_timeout_ms),
+        write_timeout: Duration::from_millis(args.client_timeout_ms),
         directory,
         live_directory: live,
         ..ServerConfig::default()
@@ -146,10 +175,8 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
             banner::serving(&addr, &info.source, info.generation, upload)
         );
         let state = AppState::new(host, config);
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        serve(listener, state, shutdown).await?;
+        serve(listener, state, stop_signal()).await?;
+        eprintln!("onbehalf: stopped");
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -7,7 +7,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use onbehalf_host::connections::OPERATOR_RESERVE;
 use onbehalf_host::server::ServerConfig;
+use onbehalf_testkit::http::{metric, metric_reaches};
 use onbehalf_testkit::http::{once, post_json, request, upload_policy};
 use onbehalf_testkit::server::start_default;
 use onbehalf_testkit::wait::{eventually, PATIENCE};
@@ -48,28 +50,6 @@ fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
 
 fn healthy(addr: SocketAddr) -> bool {
     request(addr, "GET", "/healthz", &[], b"").status == 200
-}
-
-#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
-fn metric(addr: SocketAddr, line_start: &str) -> u64 {
-    let text = request(addr, "GET", "/metrics", &[], b"").text();
-    text.lines()
-        .find_map(|l| l.strip_prefix(line_start))
-        .unwrap_or_else(|| panic!("no metric {line_start}"))
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// Waits until the counter `line_start` of `/metrics` reaches `at_least`.
-///
-/// What the connection counters promise an operator: a connection is counted when the server
-/// has finished with it, which is just *after* its socket is closed (hyper closes the socket,
-/// then the connection's task records why). A client that has seen the close can therefore
-/// read the counter a moment too early; it is eventually consistent, so the tests poll it
-/// with a deadline instead of reading it once.
-fn metric_reaches(addr: SocketAddr, line_start: &str, at_least: u64) -> bool {
-    eventually(PATIENCE, || metric(addr, line_start) >= at_least)
 }
 
 const HEADER_TIMEOUTS: &str = "onbehalf_connections_total{outcome=\"header-timeout\"}";
@@ -133,12 +113,15 @@ fn idle_connections_are_closed_and_the_connection_cap_answers_503() {
         header_read_timeout: Duration::from_secs(3),
         ..impatient()
     });
-    // Fill every slot with a connection that never sends a byte.
-    let mut idle: Vec<TcpStream> = (0..16).map(|_| connect(addr)).collect();
+    // Fill every slot, and the operator reserve beyond them, with connections that never
+    // send a byte.
+    let all = 16 + OPERATOR_RESERVE;
+    let mut idle: Vec<TcpStream> = (0..all).map(|_| connect(addr)).collect();
     // Wait until the server has accepted all of them (accepting is asynchronous).
     assert!(
-        eventually(PATIENCE, || state.metrics().connections.open() == 16),
-        "the server never held 16 connections open at once"
+        eventually(PATIENCE, || state.metrics().connections.open()
+            == all as u64),
+        "the server never held {all} connections open at once"
     );
     // One more: a 503 with a JSON error body, then closed.
     let mut extra = connect(addr);
@@ -162,9 +145,9 @@ fn idle_connections_are_closed_and_the_connection_cap_answers_503() {
         }),
         "the closed connections never gave their slots back"
     );
-    // Each idle connection is counted as a header timeout; the 17th as refused (counted
+    // Each idle connection is counted as a header timeout; the last one as refused (counted
     // before its 503 is written, so one read suffices).
-    assert!(metric_reaches(addr, HEADER_TIMEOUTS, 16));
+    assert!(metric_reaches(addr, HEADER_TIMEOUTS, all as u64));
     assert!(metric(addr, "onbehalf_connections_total{outcome=\"refused\"}") >= 1);
 }
 

@@ -174,7 +174,7 @@ fn metrics_count_decisions_statuses_and_latency() {
     let text = request(addr, "GET", "/metrics", &[], b"").text();
     assert!(text.contains("onbehalf_decisions_total 2"), "{text}");
     assert!(
-        text.contains(r#"onbehalf_http_responses_total{status="400"} 1"#),
+        text.contains(r#"onbehalf_http_responses_total{route="/v1/decide",status="400"} 1"#),
         "{text}"
     );
     assert!(

@@ -55,6 +55,7 @@ impl Response {
 /// One keep-alive connection; reconnects after the server closes it.
 pub struct Client {
     addr: String,
+    source: Option<std::net::IpAddr>,
     timeout: Duration,
     connection: Option<(BufReader<TcpStream>, TcpStream)>,
 }
@@ -69,14 +70,26 @@ impl Client {
     pub fn new(addr: &str) -> Client {
         Client {
             addr: addr.to_owned(),
+            source: None,
             timeout: Duration::from_secs(30),
             connection: None,
         }
     }
 
+    /// The same client, connecting from `source` (any of 127.0.0.0/8 on loopback: one
+    /// machine plays several client addresses).
+    #[must_use]
+    pub fn from_source(mut self, source: std::net::IpAddr) -> Client {
+        self.source = Some(source);
+        self
+    }
+
     fn connection(&mut self) -> io::Result<&mut (BufReader<TcpStream>, TcpStream)> {
         if self.connection.is_none() {
-            let stream = TcpStream::connect(&self.addr)?;
+            let stream = match self.source {
+                None => TcpStream::connect(&self.addr)?,
+                Some(source) => connect_from(&self.addr, source)?,
+            };
             stream.set_nodelay(true)?;
             stream.set_read_timeout(Some(self.timeout))?;
             self.connection = Some((BufReader::new(stream.try_clone()?), stream));
@@ -226,6 +239,22 @@ fn read_chunked(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
     }
 }
 
+/// A connection to `addr` (`host:port`) from the address `source`.
+///
+/// # Errors
+/// The address does not parse, or binding or connecting fails.
+pub fn connect_from(addr: &str, source: std::net::IpAddr) -> io::Result<TcpStream> {
+    let addr: std::net::SocketAddr = addr.parse().map_err(|e| invalid(format!("{addr}: {e}")))?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    socket.bind(&std::net::SocketAddr::new(source, 0).into())?;
+    socket.connect(&addr.into())?;
+    Ok(socket.into())
+}
+
 /// One request on a fresh connection that the client closes afterwards.
 ///
 /// # Errors
@@ -281,4 +310,34 @@ pub fn upload_policy(addr: std::net::SocketAddr, token: &str, module: &[u8]) -> 
         ("Content-Type", "application/wasm"),
     ];
     request(addr, "POST", "/v1/policy", &headers, module)
+}
+
+/// The value of the `/metrics` line that starts with `line_start` (a name with its labels).
+///
+/// # Panics
+/// When the server has no such line or its value is not a count.
+#[allow(clippy::panic)]
+#[must_use]
+pub fn metric(addr: std::net::SocketAddr, line_start: &str) -> u64 {
+    let text = request(addr, "GET", "/metrics", &[], b"").text();
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start))
+        .unwrap_or_else(|| panic!("no metric {line_start}"))
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{line_start}: {e}"))
+}
+
+/// Waits until the counter `line_start` of `/metrics` reaches `at_least`.
+///
+/// What the connection counters promise an operator: a connection is counted when the server
+/// has finished with it, which is just *after* its socket is closed (hyper closes the socket,
+/// then the connection's task records why). A client that has seen the close can therefore
+/// read the counter a moment too early; it is eventually consistent, so the tests poll it
+/// with a deadline instead of reading it once.
+#[must_use]
+pub fn metric_reaches(addr: std::net::SocketAddr, line_start: &str, at_least: u64) -> bool {
+    crate::wait::eventually(crate::wait::PATIENCE, || {
+        metric(addr, line_start) >= at_least
+    })
 }

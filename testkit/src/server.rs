@@ -122,6 +122,35 @@ impl ServerProcess {
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
+    /// Sends `signal` (a name `kill` knows: `TERM`, `INT`) and waits, at most `patience`, for
+    /// the process to exit.
+    ///
+    /// # Errors
+    /// `kill` fails, or the process is still running after `patience`.
+    pub fn stop(
+        &mut self,
+        signal: &str,
+        patience: std::time::Duration,
+    ) -> Result<std::process::ExitStatus, String> {
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), self.id().to_string()])
+            .status()
+            .map_err(|e| format!("kill: {e}"))?;
+        if !sent.success() {
+            return Err(format!("kill -{signal} failed: {sent}"));
+        }
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
+                return Ok(status);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("still running {patience:?} after SIG{signal}"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// The last lines the server wrote to its standard error.
     #[must_use]
     pub fn log(&self) -> Vec<String> {

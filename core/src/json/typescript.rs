@@ -11,7 +11,7 @@ use core::fmt::Write;
 use crate::model::{split_doc, RecordInfo, Shape};
 use crate::vocabulary::Choice;
 use crate::{
-    Borrowed, ErrorCode, HopReason, Identity, Level, Reach, Reason, ReasonKind, Request,
+    Borrowed, ErrorCode, HopReason, HttpError, Identity, Level, Reach, Reason, ReasonKind, Request,
     ResolvedAuth,
 };
 
@@ -140,6 +140,8 @@ export interface Exposure {
 }
 /** The error object. */
 export interface ErrorObject { error: { code: ErrorCode; message: string } }
+/** What `onbehalf serve` answers when a request never reaches the rules (any 4xx/5xx but a request error). */
+export interface HttpErrorObject { error: { code: HttpErrorCode; message: string } }
 /** Thrown by decide/explain: `code` is the spec's error code. */
 export interface OnbehalfError extends Error { code: ErrorCode }
 
@@ -185,7 +187,7 @@ pub fn typescript() -> String {
     );
     let request = &Request::<Borrowed<'static>>::INFO;
     choice_types(&mut out, request, &mut Vec::new());
-    let outputs: [(&str, String); 12] = [
+    let outputs: [(&str, String); 13] = [
         ("Level", union(names(Level::CHOICES))),
         ("Reach", union(names(Reach::CHOICES))),
         ("Identity", union(names(Identity::CHOICES))),
@@ -200,6 +202,7 @@ pub fn typescript() -> String {
             union(names(HopReason::CHOICES).chain([POLICY_MODULE_FAULT, POLICY_ABI_TOO_OLD])),
         ),
         ("ErrorCode", union(names(ErrorCode::CHOICES))),
+        ("HttpErrorCode", union(names(HttpError::CHOICES))),
         ("FixAction", union(names(Action::CHOICES))),
         ("ChangeKind", union(names(ChangeKind::CHOICES))),
         ("Effect", union(names(Effect::CHOICES))),

@@ -6,8 +6,11 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use onbehalf_core::json::Value;
+use onbehalf_core::HttpError;
 
+use super::audit::{self, Event};
 use super::body::read_body;
+use super::decide::client_of;
 use super::{http_error, json, AppState};
 use crate::policy::PolicyHost;
 
@@ -46,12 +49,15 @@ pub(super) async fn healthz(State(state): State<Arc<AppState>>) -> Response {
         ("status".into(), Value::String("ok".into())),
         ("policy".into(), policy_value(state.host())),
     ]);
-    json(&state, StatusCode::OK, &body)
+    json(StatusCode::OK, &body)
 }
 
 pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    state.metrics.count_status(200);
-    let mut response = state.metrics.render(state.host()).into_response();
+    let lane = state.lane();
+    let text = state
+        .metrics
+        .render(state.host(), lane.stats(), lane.queued());
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -69,9 +75,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme's name is
+/// case-insensitive, RFC 9110 §11.1).
 fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
     let value = headers.get(header::AUTHORIZATION)?.as_bytes();
-    value.strip_prefix(b"Bearer ")
+    let (scheme, token) = value.split_at_checked(7)?;
+    scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
 }
 
 pub(super) async fn reload_policy(
@@ -79,15 +88,15 @@ pub(super) async fn reload_policy(
     request: Request,
 ) -> Response {
     let Some(token) = state.config.admin_token.as_deref() else {
-        return http_error(&state, StatusCode::FORBIDDEN, "admin-disabled", "policy upload is disabled: start the server with an admin token (--admin-token-file or ONBEHALF_ADMIN_TOKEN)");
+        return http_error(HttpError::AdminDisabled, "policy upload is disabled: start the server with an admin token (--admin-token-file or ONBEHALF_ADMIN_TOKEN)");
     };
+    let client = client_of(&request);
     let authorized =
         bearer(request.headers()).is_some_and(|given| constant_time_eq(token.as_bytes(), given));
     if !authorized {
+        audit::record(Event::AdminAuthFailed, client, Vec::new());
         return http_error(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            HttpError::Unauthorized,
             "send the admin token as `Authorization: Bearer <token>`",
         );
     }
@@ -105,26 +114,32 @@ pub(super) async fn reload_policy(
     };
     // Compiling a module takes milliseconds to seconds: keep it off the async worker threads.
     let host = state.host().clone();
+    let module = audit::module_fields(&bytes);
     let reloaded = tokio::task::spawn_blocking(move || host.reload(&bytes, "uploaded")).await;
     let Ok(reloaded) = reloaded else {
+        audit::record(Event::PolicyRefused, client, module);
         return http_error(
-            &state,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            HttpError::Internal,
             "the reload task failed; the current policy stays loaded",
         );
     };
     match reloaded {
-        Ok(_) => {
+        Ok(info) => {
+            let mut fields = module;
+            fields.push((
+                "generation".into(),
+                Value::Number(info.generation.to_string()),
+            ));
+            audit::record(Event::PolicyAccepted, client, fields);
             let body = Value::Object(vec![("policy".into(), policy_value(state.host()))]);
-            json(&state, StatusCode::OK, &body)
+            json(StatusCode::OK, &body)
         }
-        Err(e) => http_error(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "policy-rejected",
-            &format!("{}: {e}", e.name()),
-        ),
+        Err(e) => {
+            let mut fields = module;
+            fields.push(("reason".into(), Value::String(e.name().into())));
+            audit::record(Event::PolicyRefused, client, fields);
+            http_error(HttpError::PolicyRejected, &format!("{}: {e}", e.name()))
+        }
     }
 }
 

@@ -2,11 +2,13 @@
 
 use axum::body::to_bytes;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::Response;
+use http_body_util::LengthLimitError;
 use onbehalf_core::json::{invalid_utf8, Value};
+use onbehalf_core::{HttpError, RequestError};
 
-use super::{http_error, request_error, AppState};
+use super::{http_error, AppState};
 
 /// Checks the content type (absent is accepted) and reads the body within `limit`.
 pub(super) async fn read_body(
@@ -25,56 +27,47 @@ pub(super) async fn read_body(
             .trim()
             .to_ascii_lowercase();
         if !accept.contains(&mime.as_str()) {
+            let mime = onbehalf_core::echo(mime);
             let message = format!(
                 "content-type {mime:?} is not accepted; send {}",
                 accept.join(" or ")
             );
-            return Err(http_error(
-                state,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                &message,
-            ));
+            return Err(http_error(HttpError::UnsupportedMediaType, &message));
         }
     }
     let deadline = state.config.body_read_timeout;
-    match tokio::time::timeout(deadline, to_bytes(request.into_body(), limit)).await {
-        Ok(Ok(bytes)) => Ok(bytes.to_vec()),
-        Err(_) => {
-            let message = format!("the body did not arrive within {} ms", deadline.as_millis());
-            let mut response = http_error(
-                state,
-                StatusCode::REQUEST_TIMEOUT,
-                "request-timeout",
-                &message,
-            );
-            // The rest of the body is still on its way: the connection cannot be reused.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            Err(response)
-        }
-        Ok(Err(_)) => {
-            let message = format!("the body exceeds {limit} bytes (or was cut off)");
-            Err(http_error(
-                state,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                &message,
-            ))
-        }
-    }
+    let read = tokio::time::timeout(deadline, to_bytes(request.into_body(), limit)).await;
+    let (error, message) = match read {
+        Ok(Ok(bytes)) => return Ok(bytes.to_vec()),
+        Err(_) => (
+            HttpError::RequestTimeout,
+            format!("the body did not arrive within {} ms", deadline.as_millis()),
+        ),
+        // The limit is told apart by the error's type, not its text.
+        Ok(Err(e)) if over_limit(&e) => (
+            HttpError::PayloadTooLarge,
+            format!("the body exceeds {limit} bytes"),
+        ),
+        Ok(Err(_)) => (
+            HttpError::BodyIncomplete,
+            "the body ended before its content-length (or its chunked encoding is broken)".into(),
+        ),
+    };
+    let mut response = http_error(error, &message);
+    // The rest of the body may still be on its way: the connection cannot be reused.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Err(response)
 }
 
-pub(super) async fn read_json(state: &AppState, request: Request) -> Result<Value, Response> {
-    let body = read_body(
-        state,
-        request,
-        state.config.body_limit,
-        &["application/json"],
-    )
-    .await?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| request_error(state, &invalid_utf8(e.valid_up_to())))?;
-    Value::parse(text).map_err(|e| request_error(state, &e))
+/// A body's JSON, or the spec's `invalid-json` error.
+pub(super) fn parse_json(body: &[u8]) -> Result<Value, RequestError> {
+    let text = std::str::from_utf8(body).map_err(|e| invalid_utf8(e.valid_up_to()))?;
+    Value::parse(text)
+}
+
+/// Whether reading failed because the body exceeds the limit (the error's type says so).
+fn over_limit(e: &axum::Error) -> bool {
+    std::error::Error::source(e).is_some_and(|s| s.is::<LengthLimitError>())
 }

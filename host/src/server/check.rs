@@ -5,7 +5,6 @@
 //! `503 directory-unavailable`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -13,37 +12,40 @@ use axum::response::Response;
 use onbehalf_core::json::{fail_closed_for, Value};
 use onbehalf_directory::check::fill;
 
-use super::body::read_json;
-use super::{http_error, json, AppState};
+use onbehalf_core::HttpError;
+
+use super::body::parse_json;
+use super::decide::on_body;
+use super::{http_error, json, request_error, AppState};
 
 pub(super) async fn check(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let started = Instant::now();
     if state.config.directory.is_none() && state.config.live_directory.is_none() {
         return http_error(
-            &state,
-            StatusCode::NOT_FOUND,
-            "not-found",
+            HttpError::NotFound,
             "no directory is loaded: start the server with --facts FILE, --bloodhound PATH or --ldap URL",
         );
     }
-    let value = match read_json(&state, request).await {
+    on_body(state, request, check_body).await
+}
+
+/// `POST /v1/check` on a read body.
+fn check_body(state: &AppState, body: &[u8]) -> Response {
+    let value = match parse_json(body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return request_error(&e),
     };
     // Asked after the body is in, so the facts are as fresh as possible when deciding.
     let directory = match (&state.config.directory, &state.config.live_directory) {
         (Some(directory), _) => Arc::clone(directory),
         (None, Some(live)) => match live.fresh() {
             Ok(directory) => directory,
-            Err(e) => return json(&state, StatusCode::SERVICE_UNAVAILABLE, &e.to_value()),
+            Err(e) => return json(StatusCode::SERVICE_UNAVAILABLE, &e.to_value()),
         },
-        (None, None) => {
-            return http_error(&state, StatusCode::NOT_FOUND, "not-found", "no directory")
-        }
+        (None, None) => return http_error(HttpError::NotFound, "no directory"),
     };
     let filled = match fill(&directory, &value) {
         Ok(f) => f,
-        Err(e) => return json(&state, StatusCode::BAD_REQUEST, &e.to_value()),
+        Err(e) => return json(StatusCode::BAD_REQUEST, &e.to_value()),
     };
     let decision = state
         .pool
@@ -56,7 +58,5 @@ pub(super) async fn check(State(state): State<Arc<AppState>>, request: Request) 
         other => vec![("decision".into(), other)],
     };
     fields.extend(filled.request_and_facts());
-    let response = json(&state, StatusCode::OK, &Value::Object(fields));
-    state.metrics.observe(started.elapsed());
-    response
+    json(StatusCode::OK, &Value::Object(fields))
 }

@@ -1,28 +1,92 @@
 //! `POST /v1/decide` and `POST /v1/explain`: validated natively (the spec's errors never
 //! depend on the policy), decided by the policy module.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use onbehalf_core::fix;
 use onbehalf_core::json::{
     error_object, error_to_value, explain_owned, exposure_to_value, fail_closed_for,
     fixes_to_value, request_from_value, OwnedRequest, Value,
 };
-use onbehalf_core::RequestError;
+use onbehalf_core::{HttpError, RequestError};
 
-use super::body::read_json;
-use super::{admin, json, request_error, AppState};
+use super::body::{parse_json, read_body};
+use super::lane::{Refused, INLINE_BODY};
+use super::{admin, http_error, json, request_error, AppState};
+use crate::connections::ClientAddr;
 use crate::policy::{Fault, Worker};
 
 pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let started = Instant::now();
-    let value = match read_json(&state, request).await {
+    on_body(state, request, decide_body).await
+}
+
+/// Reads a JSON body, then runs `work` on it: in place when the body is small, else on the
+/// decision lane in the client's turn (see `lane.rs` for why).
+pub(super) async fn on_body(
+    state: Arc<AppState>,
+    request: Request,
+    work: fn(&AppState, &[u8]) -> Response,
+) -> Response {
+    let client = client_of(&request);
+    let limit = state.config.body_limit;
+    let body = match read_body(&state, request, limit, &["application/json"]).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    if body.len() <= INLINE_BODY {
+        return work(&state, &body);
+    }
+    on_lane(&state, client, move |state| work(state, &body)).await
+}
+
+/// Runs `work` on the decision lane in `client`'s turn; a full queue is `503 server-busy`.
+pub(super) async fn on_lane(
+    state: &Arc<AppState>,
+    client: IpAddr,
+    work: impl FnOnce(&AppState) -> Response + Send + 'static,
+) -> Response {
+    let job_state = Arc::clone(state);
+    match state.lane.run(client, move || work(&job_state)).await {
+        Ok(response) => response,
+        Err(Refused::Lost) => http_error(
+            HttpError::Internal,
+            "the decision failed without an answer; the request may be retried",
+        ),
+        Err(refused) => {
+            let whose = if refused == Refused::ClientFull {
+                "from this address"
+            } else {
+                "in all"
+            };
+            let message = format!(
+                "the server has as many requests waiting for a decision as it accepts ({whose}); retry later"
+            );
+            let mut response = http_error(HttpError::ServerBusy, &message);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+    }
+}
+
+/// The client's address, from the accept loop (unspecified when the router runs without it).
+pub(super) fn client_of(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ClientAddr>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0)
+}
+
+/// `POST /v1/decide` on a read body.
+fn decide_body(state: &AppState, body: &[u8]) -> Response {
+    let value = match parse_json(body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return request_error(&e),
     };
     let max_batch = state.config.max_batch;
     let answer = state.pool.with(|worker| answer(worker, &value, max_batch));
@@ -31,11 +95,10 @@ pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request)
     } else {
         StatusCode::BAD_REQUEST
     };
-    let mut response = json(&state, status, &answer.body);
+    let mut response = json(status, &answer.body);
     if answer.decided {
         answer_headers(&mut response, answer.fault, answer.generation);
     }
-    state.metrics.observe(started.elapsed());
     response
 }
 
@@ -151,18 +214,25 @@ fn answer_headers(response: &mut Response, fault: Option<Fault>, generation: u64
 }
 
 pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let started = Instant::now();
-    let value = match read_json(&state, request).await {
-        Ok(v) => v,
-        Err(r) => return r,
+    // Always on the lane: the fix search costs more than a decision, whatever the body's size.
+    let client = client_of(&request);
+    let limit = state.config.body_limit;
+    let body = match read_body(&state, request, limit, &["application/json"]).await {
+        Ok(body) => body,
+        Err(response) => return response,
     };
-    let req = match request_from_value(&value) {
+    on_lane(&state, client, move |state| explain_body(state, &body)).await
+}
+
+/// `POST /v1/explain` on a read body.
+fn explain_body(state: &AppState, body: &[u8]) -> Response {
+    let req = match parse_json(body).and_then(|value| request_from_value(&value)) {
         Ok(r) => r,
-        Err(e) => return request_error(&state, &e),
+        Err(e) => return request_error(&e),
     };
     let reference = match explain_owned(&req) {
         Ok(v) => v,
-        Err(e) => return request_error(&state, &e),
+        Err(e) => return request_error(&e),
     };
     let (mut answers, generation) = state.pool.with(|w| decide_all(w, &[&req]));
     let (decision, fault) = answers.pop().unwrap_or((Value::Null, None));
@@ -179,8 +249,7 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
         ("fixes".into(), fixes),
         ("exposure".into(), exposure),
     ]);
-    let mut response = json(&state, StatusCode::OK, &body);
+    let mut response = json(StatusCode::OK, &body);
     answer_headers(&mut response, fault, generation);
-    state.metrics.observe(started.elapsed());
     response
 }

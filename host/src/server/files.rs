@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+
+use onbehalf_core::HttpError;
 
 use super::{http_error, AppState};
 
@@ -29,24 +31,19 @@ pub(super) async fn static_file(
     method: Method,
     uri: axum::http::Uri,
 ) -> Response {
-    let not_found = |state: &AppState| {
-        http_error(
-            state,
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "no such route or file",
-        )
-    };
+    let not_found = || http_error(HttpError::NotFound, "no such route or file");
     if method != Method::GET && method != Method::HEAD {
-        return http_error(
-            &state,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "use GET for files, POST for /v1/*",
+        let mut response = http_error(
+            HttpError::MethodNotAllowed,
+            "files allow GET, HEAD; the /v1/ routes POST",
         );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
     }
     let Some(root) = state.config.web_dir.as_ref() else {
-        return not_found(&state);
+        return not_found();
     };
     let relative = uri.path().trim_start_matches('/');
     let relative = if relative.is_empty() {
@@ -57,12 +54,19 @@ pub(super) async fn static_file(
     let path = Path::new(relative);
     // Only plain names: no `..`, no absolute paths, no prefixes.
     if !path.components().all(|c| matches!(c, Component::Normal(_))) {
-        return not_found(&state);
+        return not_found();
     }
-    let full = root.join(path);
+    // Symbolic links inside the directory may point anywhere: what is served is decided by
+    // where the file really is, not by how it was named.
+    let full = match (
+        tokio::fs::canonicalize(root).await,
+        tokio::fs::canonicalize(root.join(path)).await,
+    ) {
+        (Ok(root), Ok(full)) if full.starts_with(&root) => full,
+        _ => return not_found(),
+    };
     match tokio::fs::read(&full).await {
         Ok(bytes) => {
-            state.metrics.count_status(200);
             let mut response = Body::from(bytes).into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -70,6 +74,6 @@ pub(super) async fn static_file(
             );
             response
         }
-        Err(_) => not_found(&state),
+        Err(_) => not_found(),
     }
 }

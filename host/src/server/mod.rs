@@ -10,19 +10,24 @@
 //! | `POST /v1/policy` | hot-reload a module (off unless an admin token is configured) |
 //! | `GET /…` | the web explainer's static files, when a web directory is given |
 //!
-//! HTTP-layer errors use their own codes (`payload-too-large`, `unsupported-media-type`,
-//! `unauthorized`, `admin-disabled`, `policy-rejected`, `not-found`, `method-not-allowed`,
-//! `request-timeout`, `too-many-connections`);
-//! request errors use the spec's codes. User input never causes a 500.
+//! HTTP-layer errors use the codes of [`HttpError`] (every 4xx/5xx carries the JSON error
+//! object, hyper's and axum's own included: [`track`] fills bare ones); request errors use
+//! the spec's codes. User input never causes a 500.
+//!
+//! Work: small bodies are decided on the async thread that read them; larger ones and
+//! `/v1/explain` on the decision [`lane`], fairly between client addresses.
 
 mod admin;
+pub mod audit;
 mod body;
 mod check;
 mod decide;
 
 pub use decide::{answer, Answer};
 mod files;
+pub mod lane;
 mod live;
+mod track;
 
 pub use live::LiveDirectory;
 
@@ -35,10 +40,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use onbehalf_core::json::{error_object, error_to_value, Value};
-use onbehalf_core::RequestError;
+use onbehalf_core::{HttpError, RequestError};
 
+use crate::connections::Routers;
 use crate::metrics::Metrics;
 use crate::policy::{PolicyHost, WorkerPool};
+use lane::{Lane, LaneLimits};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -51,9 +58,16 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Directory of the web explainer's static files.
     pub web_dir: Option<PathBuf>,
-    /// Most connections open at once; one more is answered `503 too-many-connections` and
-    /// closed.
+    /// Most connections open at once; one more is served the operator's routes from a small
+    /// reserve, or answered `503 too-many-connections` and closed.
     pub max_connections: usize,
+    /// Most connections open at once from one client address (the same rules beyond it).
+    pub max_connections_per_client: usize,
+    /// Deadline for an answer's bytes to leave once writing them stalls (a client that does
+    /// not read loses its connection).
+    pub write_timeout: Duration,
+    /// Threads and queue bounds of the decision lane.
+    pub lane: LaneLimits,
     /// Deadline for a request's headers, counted from when the connection starts waiting
     /// for them, so it also closes idle keep-alive connections.
     pub header_read_timeout: Duration,
@@ -75,6 +89,9 @@ impl Default for ServerConfig {
             admin_token: None,
             web_dir: None,
             max_connections: 1024,
+            max_connections_per_client: 64,
+            write_timeout: Duration::from_secs(10),
+            lane: LaneLimits::default(),
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             directory: None,
@@ -85,7 +102,8 @@ impl Default for ServerConfig {
 
 /// The shared state of all handlers.
 pub struct AppState {
-    pool: WorkerPool,
+    pool: Arc<WorkerPool>,
+    lane: Lane,
     metrics: Arc<Metrics>,
     config: ServerConfig,
 }
@@ -95,7 +113,8 @@ impl AppState {
     #[must_use]
     pub fn new(host: PolicyHost, config: ServerConfig) -> Arc<AppState> {
         Arc::new(AppState {
-            pool: WorkerPool::new(host),
+            pool: Arc::new(WorkerPool::new(host)),
+            lane: Lane::new(config.lane),
             metrics: Arc::new(Metrics::default()),
             config,
         })
@@ -118,19 +137,66 @@ impl AppState {
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
+
+    /// The decision lane.
+    #[must_use]
+    pub fn lane(&self) -> &Lane {
+        &self.lane
+    }
 }
+
+/// The routes, each with its path (also the `route` label of `/metrics`).
+pub const DECIDE: &str = "/v1/decide";
+/// `POST /v1/explain`.
+pub const EXPLAIN: &str = "/v1/explain";
+/// `POST /v1/check`.
+pub const CHECK: &str = "/v1/check";
+/// `POST /v1/policy`.
+pub const POLICY: &str = "/v1/policy";
+/// `GET /healthz`.
+pub const HEALTHZ: &str = "/healthz";
+/// `GET /metrics`.
+pub const METRICS: &str = "/metrics";
+/// Every route's path; other paths are the web explainer's files (`files` on `/metrics`).
+pub const ROUTES: [&str; 6] = [DECIDE, EXPLAIN, CHECK, POLICY, HEALTHZ, METRICS];
 
 /// The router with every route.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/v1/decide", post(decide::decide))
-        .route("/v1/explain", post(decide::explain))
-        .route("/v1/check", post(check::check))
-        .route("/v1/policy", post(admin::reload_policy))
-        .route("/healthz", get(admin::healthz))
-        .route("/metrics", get(admin::metrics))
+    let routes = Router::new()
+        .route(DECIDE, post(decide::decide))
+        .route(EXPLAIN, post(decide::explain))
+        .route(CHECK, post(check::check))
+        .route(POLICY, post(admin::reload_policy))
+        .route(HEALTHZ, get(admin::healthz))
+        .route(METRICS, get(admin::metrics))
         .fallback(files::static_file)
-        .with_state(state)
+        .with_state(Arc::clone(&state));
+    tracked(routes, state)
+}
+
+/// `routes` behind the [`track`] middleware. It wraps the router as a whole, not each
+/// route (`Router::layer`), so that it sees the answers the router adds itself, such as a
+/// `405` with its `allow` header.
+fn tracked(routes: Router, state: Arc<AppState>) -> Router {
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn_with_state(state, track::track))
+}
+
+/// What a connection over the connection caps is served: the operator's routes, and
+/// `503 too-many-connections` for everything else.
+pub fn operator_router(state: Arc<AppState>) -> Router {
+    let routes = Router::new()
+        .route(HEALTHZ, get(admin::healthz))
+        .route(METRICS, get(admin::metrics))
+        .fallback(|| async {
+            http_error(
+                HttpError::TooManyConnections,
+                "the server has as many open connections as it accepts (in all or from this address); only /healthz and /metrics are served on this one; retry later",
+            )
+        })
+        .with_state(Arc::clone(&state));
+    tracked(routes, state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests
@@ -144,17 +210,22 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(Arc::clone(&state));
+    let routers = Routers {
+        app: router(Arc::clone(&state)),
+        operator: operator_router(Arc::clone(&state)),
+    };
     let limits = crate::connections::ConnectionLimits {
         max_connections: state.config.max_connections,
+        max_connections_per_client: state.config.max_connections_per_client,
         header_read_timeout: state.config.header_read_timeout,
+        write_timeout: state.config.write_timeout,
     };
     let metrics = Arc::clone(&state.metrics);
-    crate::connections::serve(listener, app, limits, metrics, shutdown).await
+    crate::connections::serve(listener, routers, limits, metrics, shutdown).await
 }
 
-fn json(state: &AppState, status: StatusCode, body: &Value) -> Response {
-    state.metrics.count_status(status.as_u16());
+/// A JSON answer (counted by [`track`], like every response).
+fn json(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_json()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -163,10 +234,11 @@ fn json(state: &AppState, status: StatusCode, body: &Value) -> Response {
     response
 }
 
-fn http_error(state: &AppState, status: StatusCode, code: &str, message: &str) -> Response {
-    json(state, status, &error_object(code, message.into()))
+fn http_error(error: HttpError, message: &str) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(status, &error_object(error.name(), message.into()))
 }
 
-fn request_error(state: &AppState, e: &RequestError) -> Response {
-    json(state, StatusCode::BAD_REQUEST, &error_to_value(e))
+fn request_error(e: &RequestError) -> Response {
+    json(StatusCode::BAD_REQUEST, &error_to_value(e))
 }
