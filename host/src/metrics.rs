@@ -1,50 +1,60 @@
-//! Server metrics in the Prometheus text format: HTTP responses by route and status, the
-//! latency of every response as a histogram, the connections and the decision lane. The
-//! policy host's own counters are added at render time.
+//! Server metrics through `prometheus-client` (OpenMetrics text): HTTP responses by route and
+//! status, the latency of every response as a histogram, the connections and the decision
+//! lane. The policy host's and the lane's own counters are read when scraped ([`Scraped`]).
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+
 use crate::policy::{Fault, PolicyHost};
-use crate::server::lane::LaneStats;
+use crate::server::lane::Lane;
 use crate::server::ROUTES;
 
 /// Histogram bucket upper bounds, in seconds.
 const BUCKETS: [f64; 11] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 1.0,
 ];
-/// Status codes counted individually (others count as "other").
-const STATUSES: [u16; 14] = [
-    200, 400, 401, 403, 404, 405, 408, 413, 414, 415, 422, 431, 500, 503,
-];
 /// The route label of responses that are not from one of [`ROUTES`] (the web files).
 const FILES: &str = "files";
 /// The route label of hyper's own answers to requests it could not parse.
 const UNPARSED: &str = "unparsed";
 
-/// Counters of the HTTP layer.
-#[derive(Debug, Default)]
+/// The labels of a response.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResponseLabels {
+    route: &'static str,
+    status: u16,
+}
+
+/// The label of what became of a connection.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+/// Counters of the HTTP layer, and the registry that shows them.
+#[derive(Debug)]
 pub struct Metrics {
-    /// By route (`ROUTES`, then files, then unparsed) and status (`STATUSES`, then other).
-    statuses: [[AtomicU64; STATUSES.len() + 1]; ROUTES.len() + 2],
-    buckets: [AtomicU64; BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_nanos: AtomicU64,
+    registry: Registry,
+    responses: Family<ResponseLabels, Counter>,
+    latency: Histogram,
     /// Connection counters of the accept loop.
     pub connections: Connections,
 }
 
-/// Counters of the accept loop (`connections.rs`).
-#[derive(Debug, Default)]
+/// Counters of the accept loop (`connections/`).
+#[derive(Debug, Clone, Default)]
 pub struct Connections {
-    open: AtomicU64,
-    accepted: AtomicU64,
-    refused: AtomicU64,
-    operator_only: AtomicU64,
-    header_timeouts: AtomicU64,
-    write_timeouts: AtomicU64,
-    accept_errors: AtomicU64,
+    open: Gauge,
+    outcomes: Family<OutcomeLabels, Counter>,
 }
 
 /// Counts one open connection until dropped.
@@ -53,230 +63,251 @@ pub struct OpenConnection<'a>(&'a Connections);
 
 impl Drop for OpenConnection<'_> {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::Relaxed);
+        self.0.open.dec();
     }
 }
 
 impl Connections {
+    fn count(&self, outcome: &'static str) {
+        self.outcomes
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
     /// A connection was accepted; it counts as open until the guard is dropped.
     pub fn opened(&self) -> OpenConnection<'_> {
-        self.accepted.fetch_add(1, Ordering::Relaxed);
-        self.open.fetch_add(1, Ordering::Relaxed);
+        self.count("accepted");
+        self.open.inc();
         OpenConnection(self)
     }
 
     /// A connection over a cap was refused: answered `503`, or served the operator's
     /// routes only ([`Connections::operator_only`] counts those too).
     pub fn refused(&self) {
-        self.refused.fetch_add(1, Ordering::Relaxed);
+        self.count("refused");
     }
 
     /// A refused connection was served the operator's routes from the reserve.
     pub fn operator_only(&self) {
-        self.operator_only.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A connection was closed because its client did not read its answer in time.
-    pub fn write_timeout(&self) {
-        self.write_timeouts.fetch_add(1, Ordering::Relaxed);
+        self.count("operator-only");
     }
 
     /// A connection was closed because its request headers did not arrive in time.
     pub fn header_timeout(&self) {
-        self.header_timeouts.fetch_add(1, Ordering::Relaxed);
+        self.count("header-timeout");
+    }
+
+    /// A connection was closed because its client did not read its answer in time.
+    pub fn write_timeout(&self) {
+        self.count("write-timeout");
     }
 
     /// `accept` failed (for example, out of file descriptors).
     pub fn accept_error(&self) {
-        self.accept_errors.fetch_add(1, Ordering::Relaxed);
+        self.count("accept-error");
     }
 
     /// Connections open now.
     #[must_use]
     pub fn open(&self) -> u64 {
-        self.open.load(Ordering::Relaxed)
+        u64::try_from(self.open.get()).unwrap_or(0)
     }
 }
 
 impl Metrics {
+    /// The server's metrics; `scraped` adds the counters kept elsewhere (policy host, lane).
+    #[must_use]
+    pub fn new(scraped: Scraped) -> Metrics {
+        let mut registry = Registry::default();
+        let responses = Family::<ResponseLabels, Counter>::default();
+        registry.register(
+            "onbehalf_http_responses",
+            "HTTP responses, by route and status",
+            responses.clone(),
+        );
+        let latency = Histogram::new(BUCKETS);
+        registry.register_with_unit(
+            "onbehalf_request_duration",
+            "Latency of every response of the routes and files",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        let connections = Connections::default();
+        registry.register(
+            "onbehalf_connections_open",
+            "HTTP connections open now",
+            connections.open.clone(),
+        );
+        registry.register(
+            "onbehalf_connections",
+            "HTTP connections, by what became of them",
+            connections.outcomes.clone(),
+        );
+        registry.register_collector(Box::new(scraped));
+        Metrics {
+            registry,
+            responses,
+            latency,
+            connections,
+        }
+    }
+
     /// Counts one response of the route `ROUTES[route]` (`None`: a web file) and observes
     /// its latency.
     pub fn count_response(&self, route: Option<usize>, status: u16, elapsed: Duration) {
-        self.count_status(route.unwrap_or(ROUTES.len()), status);
-        self.observe(elapsed);
+        let route = route.and_then(|i| ROUTES.get(i)).copied().unwrap_or(FILES);
+        self.responses
+            .get_or_create(&ResponseLabels { route, status })
+            .inc();
+        self.latency.observe(elapsed.as_secs_f64());
     }
 
     /// Counts hyper's own answer (`400`, `414`, `431`) to a request it could not parse.
     pub fn count_unparsed(&self, status: u16) {
-        self.count_status(ROUTES.len() + 1, status);
+        let labels = ResponseLabels {
+            route: UNPARSED,
+            status,
+        };
+        self.responses.get_or_create(&labels).inc();
     }
 
-    fn count_status(&self, route: usize, status: u16) {
-        let index = STATUSES
-            .iter()
-            .position(|s| *s == status)
-            .unwrap_or(STATUSES.len());
-        if let Some(c) = self.statuses.get(route).and_then(|r| r.get(index)) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Records the latency of one response.
-    fn observe(&self, elapsed: Duration) {
-        let secs = elapsed.as_secs_f64();
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            if secs <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        self.latency_sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-    }
-
-    /// The Prometheus exposition text.
+    /// The OpenMetrics exposition text.
     #[must_use]
-    pub fn render(&self, host: &PolicyHost, lane: &LaneStats, queued: usize) -> String {
+    pub fn render(&self) -> String {
         let mut out = String::new();
-        let stats = host.stats();
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        // Writing to a String cannot fail.
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_decisions_total Decisions asked of the policy module."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_decisions_total counter");
-        let _ = writeln!(out, "onbehalf_decisions_total {}", get(&stats.decisions));
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_policy_faults_total Policy-module faults, answered fail-closed."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_policy_faults_total counter");
-        for (fault, counter) in Fault::ALL.iter().zip(&stats.faults) {
-            let _ = writeln!(
-                out,
-                "onbehalf_policy_faults_total{{kind=\"{}\"}} {}",
-                fault.name(),
-                get(counter)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_policy_reloads_total Policy reloads, by result."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_policy_reloads_total counter");
-        let _ = writeln!(
-            out,
-            "onbehalf_policy_reloads_total{{result=\"ok\"}} {}",
-            get(&stats.reloads)
-        );
-        let _ = writeln!(
-            out,
-            "onbehalf_policy_reloads_total{{result=\"refused\"}} {}",
-            get(&stats.reload_failures)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_policy_generation Generation of the loaded policy module."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_policy_generation gauge");
-        let _ = writeln!(out, "onbehalf_policy_generation {}", host.info().generation);
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_http_responses_total HTTP responses, by route and status."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_http_responses_total counter");
-        let routes = ROUTES.iter().copied().chain([FILES, UNPARSED]);
-        for (route, counters) in routes.zip(&self.statuses) {
-            let statuses = STATUSES.iter().map(u16::to_string).chain(["other".into()]);
-            for (status, counter) in statuses.zip(counters) {
-                let _ = writeln!(
-                    out,
-                    "onbehalf_http_responses_total{{route=\"{route}\",status=\"{status}\"}} {}",
-                    get(counter)
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_lane_jobs_total Jobs of the decision lane, by result."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_lane_jobs_total counter");
-        let _ = writeln!(
-            out,
-            "onbehalf_lane_jobs_total{{result=\"done\"}} {}",
-            get(&lane.done)
-        );
-        let _ = writeln!(
-            out,
-            "onbehalf_lane_jobs_total{{result=\"refused\"}} {}",
-            get(&lane.refused)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_lane_busy_seconds_total Time the decision lane's threads spent on jobs."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_lane_busy_seconds_total counter");
-        let busy = get(&lane.busy_nanos) as f64 / 1e9;
-        let _ = writeln!(out, "onbehalf_lane_busy_seconds_total {busy}");
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_lane_queued Jobs waiting for the decision lane."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_lane_queued gauge");
-        let _ = writeln!(out, "onbehalf_lane_queued {queued}");
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_lane_running Jobs the decision lane runs now."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_lane_running gauge");
-        let _ = writeln!(out, "onbehalf_lane_running {}", get(&lane.running));
-        let c = &self.connections;
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_connections_open HTTP connections open now."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_connections_open gauge");
-        let _ = writeln!(out, "onbehalf_connections_open {}", get(&c.open));
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_connections_total HTTP connections, by what became of them."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_connections_total counter");
-        for (outcome, counter) in [
-            ("accepted", &c.accepted),
-            ("refused", &c.refused),
-            ("operator-only", &c.operator_only),
-            ("header-timeout", &c.header_timeouts),
-            ("write-timeout", &c.write_timeouts),
-            ("accept-error", &c.accept_errors),
-        ] {
-            let _ = writeln!(
-                out,
-                "onbehalf_connections_total{{outcome=\"{outcome}\"}} {}",
-                get(counter)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP onbehalf_request_duration_seconds Latency of every response of the routes and files."
-        );
-        let _ = writeln!(out, "# TYPE onbehalf_request_duration_seconds histogram");
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            let _ = writeln!(
-                out,
-                "onbehalf_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                get(bucket)
-            );
-        }
-        let count = get(&self.latency_count);
-        let _ = writeln!(
-            out,
-            "onbehalf_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let sum = get(&self.latency_sum_nanos) as f64 / 1e9;
-        let _ = writeln!(out, "onbehalf_request_duration_seconds_sum {sum}");
-        let _ = writeln!(out, "onbehalf_request_duration_seconds_count {count}");
+        // Writing to a String cannot fail; the collectors only read atomics.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// The counters that live elsewhere, read at each scrape: the policy host's (decisions,
+/// faults, reloads, generation) and the decision lane's.
+pub struct Scraped {
+    /// The policy host.
+    pub host: PolicyHost,
+    /// The decision lane.
+    pub lane: Arc<Lane>,
+}
+
+impl std::fmt::Debug for Scraped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scraped").finish_non_exhaustive()
+    }
+}
+
+fn counter(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: u64,
+) -> Result<(), std::fmt::Error> {
+    let metric = ConstCounter::new(value);
+    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+}
+
+fn gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: i64,
+) -> Result<(), std::fmt::Error> {
+    let metric = ConstGauge::new(value);
+    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+}
+
+/// A counter family with one label.
+fn labelled(
+    encoder: &mut DescriptorEncoder,
+    (name, help, label): (&str, &str, &str),
+    values: &[(&str, u64)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(
+        name,
+        help,
+        None,
+        prometheus_client::metrics::MetricType::Counter,
+    )?;
+    for (value, count) in values {
+        let labels = [(label, *value)];
+        ConstCounter::new(*count).encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+impl Collector for Scraped {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.host.stats();
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        counter(
+            &mut encoder,
+            "onbehalf_decisions",
+            "Decisions asked of the policy module",
+            get(&stats.decisions),
+        )?;
+        let faults: Vec<(&str, u64)> = Fault::ALL
+            .iter()
+            .zip(&stats.faults)
+            .map(|(f, c)| (f.name(), get(c)))
+            .collect();
+        labelled(
+            &mut encoder,
+            (
+                "onbehalf_policy_faults",
+                "Policy-module faults, answered fail-closed",
+                "kind",
+            ),
+            &faults,
+        )?;
+        labelled(
+            &mut encoder,
+            (
+                "onbehalf_policy_reloads",
+                "Policy reloads, by result",
+                "result",
+            ),
+            &[
+                ("ok", get(&stats.reloads)),
+                ("refused", get(&stats.reload_failures)),
+            ],
+        )?;
+        let generation = i64::try_from(self.host.info().generation).unwrap_or(i64::MAX);
+        gauge(
+            &mut encoder,
+            "onbehalf_policy_generation",
+            "Generation of the loaded policy module",
+            generation,
+        )?;
+        let lane = self.lane.stats();
+        labelled(
+            &mut encoder,
+            (
+                "onbehalf_lane_jobs",
+                "Jobs of the decision lane, by result",
+                "result",
+            ),
+            &[("done", get(&lane.done)), ("refused", get(&lane.refused))],
+        )?;
+        let busy = ConstCounter::new(get(&lane.busy_nanos) as f64 / 1e9);
+        busy.encode(encoder.encode_descriptor(
+            "onbehalf_lane_busy",
+            "Time the decision lane's threads spent on jobs",
+            Some(&Unit::Seconds),
+            busy.metric_type(),
+        )?)?;
+        let queued = i64::try_from(self.lane.queued()).unwrap_or(i64::MAX);
+        gauge(
+            &mut encoder,
+            "onbehalf_lane_queued",
+            "Jobs waiting for the decision lane",
+            queued,
+        )?;
+        let running = i64::try_from(get(&lane.running)).unwrap_or(i64::MAX);
+        gauge(
+            &mut encoder,
+            "onbehalf_lane_running",
+            "Jobs the decision lane runs now",
+            running,
+        )
     }
 }

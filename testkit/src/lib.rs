@@ -2,12 +2,13 @@
 //! test files: one HTTP/1.1 client ([`http`]), servers in process or as a child process
 //! ([`server`]), hostile policy modules written in WAT ([`hostile`]), and the properties of
 //! the fuzz targets that run the host ([`fuzz`]), a seeded sample of requests with hops
-//! ([`requests`]), and waiting with a deadline for something asynchronous ([`wait`]).
+//! ([`requests`]), heavy and abusive clients ([`load`]), and waiting with a deadline for something asynchronous ([`wait`]).
 #![forbid(unsafe_code)]
 
 pub mod fuzz;
 pub mod hostile;
 pub mod http;
+pub mod load;
 pub use onbehalf_workload::sample as requests;
 pub mod server;
 pub mod wait;

@@ -53,14 +53,10 @@ pub(super) async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let lane = state.lane();
-    let text = state
-        .metrics
-        .render(state.host(), lane.stats(), lane.queued());
-    let mut response = text.into_response();
+    let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
     );
     response
 }

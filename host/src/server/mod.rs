@@ -43,7 +43,7 @@ use onbehalf_core::json::{error_object, error_to_value, Value};
 use onbehalf_core::{HttpError, RequestError};
 
 use crate::connections::Routers;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Scraped};
 use crate::policy::{PolicyHost, WorkerPool};
 use lane::{Lane, LaneLimits};
 
@@ -103,7 +103,7 @@ impl Default for ServerConfig {
 /// The shared state of all handlers.
 pub struct AppState {
     pool: Arc<WorkerPool>,
-    lane: Lane,
+    lane: Arc<Lane>,
     metrics: Arc<Metrics>,
     config: ServerConfig,
 }
@@ -112,10 +112,15 @@ impl AppState {
     /// State over a policy host.
     #[must_use]
     pub fn new(host: PolicyHost, config: ServerConfig) -> Arc<AppState> {
+        let lane = Arc::new(Lane::new(config.lane));
+        let scraped = Scraped {
+            host: host.clone(),
+            lane: Arc::clone(&lane),
+        };
         Arc::new(AppState {
             pool: Arc::new(WorkerPool::new(host)),
-            lane: Lane::new(config.lane),
-            metrics: Arc::new(Metrics::default()),
+            lane,
+            metrics: Arc::new(Metrics::new(scraped)),
             config,
         })
     }

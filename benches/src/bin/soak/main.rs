@@ -16,12 +16,16 @@
 //!    one of the three policies for that request; an answer with `x-onbehalf-fault` (or a
 //!    batch element equal to the faulting policy's) is an *expected fail-closed* answer;
 //!    anything else — another status, another body, a dropped connection, a good reload
-//!    refused, a garbage reload accepted — is *unexpected*.
+//!    refused, a garbage reload accepted — is *unexpected*. Beside them, two abusers: one
+//!    sends the largest legal batch of 16-hop requests nonstop (each answered in full, or
+//!    `503 server-busy`), one asks for answers it never reads (each such connection must be
+//!    closed by the server's write deadline).
 //! 4. Reports requests served, expected fail-closed answers, unexpected errors, p50/p99
 //!    latency and the server's RSS after calibration and at the end; exits non-zero when
 //!    anything was unexpected, no fault was exercised, or RSS grew by more than the bound.
 #![forbid(unsafe_code)]
 
+mod abusers;
 mod calibrate;
 mod clients;
 mod report;
@@ -37,8 +41,10 @@ use onbehalf_host::policy::{DEFAULT_MODULE, STRICT_EXAMPLE_MODULE};
 use onbehalf_testkit::hostile::faulting_module;
 use onbehalf_testkit::http::Client;
 
+use abusers::{heavy_loop, non_reader_loop, Abuse};
 use calibrate::{calibrate, Policy};
 use clients::{client_loop, reload_loop, Tally};
+use onbehalf_host::server::ServerConfig;
 use server::Server;
 
 /// Options of the soak run.
@@ -111,15 +117,35 @@ fn soak(o: &Options) -> Result<bool, String> {
         let every = Duration::from_millis(o.reload_every_ms);
         let (server, cycle, stop) = (&server, &cycle, &stop);
         let reloader = s.spawn(move || reload_loop(server, cycle, every, stop));
+        let addr = &server.addr;
+        let heavy = s.spawn(move || {
+            let mut abuse = Abuse::default();
+            heavy_loop(addr, ServerConfig::default().body_limit, stop, &mut abuse);
+            abuse
+        });
+        let non_reader = s.spawn(move || {
+            let mut abuse = Abuse::default();
+            non_reader_loop(addr, server::CLIENT_TIMEOUT * 2, stop, &mut abuse);
+            abuse
+        });
         while started.elapsed() < Duration::from_secs(o.seconds) {
             std::thread::sleep(Duration::from_millis(200));
             rss_peak = rss_peak.max(server.rss_kib().unwrap_or(0));
         }
         stop.store(true, Ordering::Relaxed);
         let results: Vec<_> = clients.into_iter().filter_map(|c| c.join().ok()).collect();
-        (results, reloader.join().ok())
+        let abuse = match (heavy.join(), non_reader.join()) {
+            (Ok(heavy), Ok(reader)) => Some(Abuse {
+                readers_cut: reader.readers_cut,
+                readers_held: reader.readers_held,
+                unexpected: [heavy.unexpected, reader.unexpected].concat(),
+                ..heavy
+            }),
+            _ => None,
+        };
+        (results, reloader.join().ok().zip(abuse))
     });
-    let reloads = reloads.ok_or("the reloader panicked")?;
+    let (reloads, abuse) = reloads.ok_or("the reloader or an abuser panicked")?;
 
     // After the soak, the server must still answer exactly as the default policy does.
     let mut client = Client::new(&server.addr);
@@ -137,6 +163,7 @@ fn soak(o: &Options) -> Result<bool, String> {
         tally: &tally,
         results: &results,
         reloads: &reloads,
+        abuse: &abuse,
         rss_before,
         rss_after: server.rss_kib().unwrap_or(0),
         rss_peak,

@@ -3,6 +3,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::abusers::Abuse;
 use crate::clients::{ClientResult, Reloads, Tally};
 
 pub struct Report<'a> {
@@ -12,6 +13,7 @@ pub struct Report<'a> {
     pub tally: &'a Tally,
     pub results: &'a [ClientResult],
     pub reloads: &'a Reloads,
+    pub abuse: &'a Abuse,
     pub rss_before: u64,
     pub rss_after: u64,
     pub rss_peak: u64,
@@ -45,21 +47,27 @@ impl Report<'_> {
         );
         let served = self.tally.requests.load(Ordering::Relaxed);
         let fail_closed = self.tally.fail_closed.load(Ordering::Relaxed);
-        let unexpected =
-            self.tally.unexpected.load(Ordering::Relaxed) + self.reloads.unexpected.len() as u64;
+        let a = self.abuse;
+        let unexpected = self.tally.unexpected.load(Ordering::Relaxed)
+            + self.reloads.unexpected.len() as u64
+            + a.unexpected.len() as u64;
         println!(
             "soak: {} clients, {:.0} s, reload every {} ms",
             self.clients,
             self.elapsed.as_secs_f64(),
             self.reload_every_ms
         );
-        println!("| requests served | decisions | expected fail-closed decisions | unexpected | reloads accepted / refused | single p50 / p99 | batch-of-64 p99 | RSS after calibration → end (peak) |");
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("| requests served | decisions | expected fail-closed decisions | unexpected | reloads accepted / refused | heaviest batches answered / busy | non-reading connections cut / held | single p50 / p99 | batch-of-64 p99 | RSS after calibration → end (peak) |");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         println!(
-            "| {served} | {} | {fail_closed} | {unexpected} | {} / {} | {:?} / {:?} | {:?} | {} → {} MiB ({} MiB) |",
+            "| {served} | {} | {fail_closed} | {unexpected} | {} / {} | {} / {} | {} / {} | {:?} / {:?} | {:?} | {} → {} MiB ({} MiB) |",
             self.tally.decisions.load(Ordering::Relaxed),
             self.reloads.accepted,
             self.reloads.refused,
+            a.heavy_answered,
+            a.heavy_busy,
+            a.readers_cut,
+            a.readers_held,
             percentile(&singles, 0.50),
             percentile(&singles, 0.99),
             percentile(&batches, 0.99),
@@ -68,7 +76,10 @@ impl Report<'_> {
             self.rss_peak.max(self.rss_after) >> 10,
         );
         let examples = self.results.iter().flat_map(|r| &r.examples);
-        for example in examples.chain(&self.reloads.unexpected).take(10) {
+        let examples = examples
+            .chain(&self.reloads.unexpected)
+            .chain(&a.unexpected);
+        for example in examples.take(10) {
             eprintln!("soak: unexpected: {example}");
         }
         let growth = self.rss_after.saturating_sub(self.rss_before);
@@ -77,6 +88,18 @@ impl Report<'_> {
             (
                 served == 0 || self.reloads.accepted == 0 || self.reloads.refused == 0,
                 "the soak did not exercise requests, reloads and refused reloads".into(),
+            ),
+            (
+                a.heavy_answered == 0 || a.readers_cut == 0,
+                "the abusers were not exercised (no heavy batch answered, or no non-reader cut)"
+                    .into(),
+            ),
+            (
+                a.readers_held > 0,
+                format!(
+                    "{} connections that did not read were still held after the deadline",
+                    a.readers_held
+                ),
             ),
             (
                 fail_closed == 0,

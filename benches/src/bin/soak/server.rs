@@ -5,6 +5,10 @@ use std::ffi::OsStr;
 use onbehalf_testkit::http::{Client, Response};
 use onbehalf_testkit::server::ServerProcess;
 
+/// The server's client deadline: short, so that the soak sees clients that do not read their
+/// answers cut off several times.
+pub const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct Server {
     process: ServerProcess,
     pub addr: String,
@@ -19,9 +23,15 @@ impl Server {
         );
         let token_file = dir.join("admin-token");
         std::fs::write(&token_file, &token).map_err(|e| e.to_string())?;
+        let timeout = CLIENT_TIMEOUT.as_millis().to_string();
         let process = ServerProcess::start(
             binary,
-            &[OsStr::new("--admin-token-file"), token_file.as_os_str()],
+            &[
+                OsStr::new("--admin-token-file"),
+                token_file.as_os_str(),
+                OsStr::new("--client-timeout-ms"),
+                OsStr::new(&timeout),
+            ],
         )?;
         Ok(Server {
             addr: process.addr.clone(),
