@@ -177,9 +177,18 @@ fn request_at(cursor: &mut Cursor<'_>) -> Option<OwnedRequest> {
     Request::read_fast(cursor)
 }
 
-/// [`parse_request`](super::parse_request)'s fast path alone: `Some` only for a text that is
-/// one plainly valid request, and then exactly the strict path's request.
-fn fast_request(text: &str) -> Option<OwnedRequest> {
+/// [`parse_request`]'s fast path alone: `Some` only for a text that is one plainly valid
+/// request (then exactly [`parse_request_strict`]'s request), `None` for anything it leaves
+/// to the strict path. For tests and measurements; callers want [`parse_request`].
+///
+/// ```
+/// use onbehalf_core::json::parse_request_fast;
+/// assert!(parse_request_fast(r#"{"level":"delegate","hops":[{"target":"cifs/fs1"}]}"#).is_some());
+/// assert!(parse_request_fast(r#"{"level":"delegat\u0065"}"#).is_none()); // an escape
+/// assert!(parse_request_fast(r#"{"level":"x"}"#).is_none()); // an error
+/// ```
+#[must_use]
+pub fn parse_request_fast(text: &str) -> Option<OwnedRequest> {
     let mut cursor = Cursor::new(text);
     let request = request_at(&mut cursor)?;
     cursor.at_end().then_some(request)
@@ -198,7 +207,7 @@ fn fast_request(text: &str) -> Option<OwnedRequest> {
 /// assert_eq!(parse_request(r#"{"level":"x","Level":1}"#).unwrap_err().code, ErrorCode::UnknownField);
 /// ```
 pub fn parse_request(text: &str) -> Result<OwnedRequest, RequestError> {
-    match fast_request(text) {
+    match parse_request_fast(text) {
         Some(request) => Ok(request),
         None => parse_request_strict(text),
     }
@@ -241,7 +250,7 @@ pub enum Body {
 pub fn read_body(text: &str) -> Result<Body, RequestError> {
     let mut cursor = Cursor::new(text);
     let Some(more) = cursor.open(b'[', b']') else {
-        return match fast_request(text) {
+        return match parse_request_fast(text) {
             Some(request) => Ok(Body::One(Ok(request))),
             None => read_body_strict(text),
         };

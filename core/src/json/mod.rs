@@ -20,7 +20,9 @@ mod value;
 mod write;
 
 pub use catalog::{catalog, record_value};
-pub use fast::{parse_request, parse_request_strict, read_body, read_body_strict, Body};
+pub use fast::{
+    parse_request, parse_request_fast, parse_request_strict, read_body, read_body_strict, Body,
+};
 pub use fix::{exposure_to_value, fix_answer, fix_str, fix_to_value, fix_value, fixes_to_value};
 pub use flat::packed_fields;
 pub use output::{
