@@ -72,6 +72,20 @@ fn plainly_valid_requests_take_the_fast_path() {
     }
 }
 
+#[test]
+fn raw_control_characters_go_the_strict_way() {
+    for text in [
+        "{\"level\":\"identify\n\"}",
+        "{\"level\":\"identify\t\"}",
+        "{\"level\":\"delegate\",\"hops\":[{\"target\":\"cifs/fs1\r\"}]}",
+        "{\"level\n\":\"identify\"}",
+        "[{\"level\":\"identify\"},{\"level\":\"x\u{1}\"}]",
+    ] {
+        assert!(parse_request_fast(text).is_none(), "{text:?}");
+        assert_same(text);
+    }
+}
+
 /// Every spelling of every vocabulary a request uses: aliases and case variants for the
 /// right field, and names of the wrong vocabulary for the others.
 fn spellings() -> Vec<&'static str> {
@@ -89,9 +103,11 @@ fn spellings() -> Vec<&'static str> {
 }
 
 /// Odd strings: empty, escapes, control characters, non-ASCII, a Unicode look-alike.
-const ODD_STRINGS: [&str; 9] = [
+const ODD_STRINGS: [&str; 11] = [
     "",
     "\n",
+    "cifs/fs1\n",
+    "kerberos\r ",
     "a\"b",
     "back\\slash",
     "tab\there",
