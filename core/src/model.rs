@@ -233,6 +233,13 @@ macro_rules! choice_field {
         }
 
         #[cfg(feature = "alloc")]
+        impl $crate::json::fast::FastRead for $ty {
+            fn read_fast(cursor: &mut $crate::json::fast::Cursor<'_>) -> Option<Self> {
+                cursor.plain_string().and_then($ty::from_name)
+            }
+        }
+
+        #[cfg(feature = "alloc")]
         impl $crate::model::ReadField for $ty {
             fn read(
                 value: &$crate::json::Value,
@@ -416,6 +423,31 @@ macro_rules! record {
                 Self::read_fields(object, path)
             }
         }
+
+        #[cfg(feature = "alloc")]
+        impl $($gen)* $crate::json::fast::FastRead for $name $($args)* where $($ty: $crate::json::fast::FastRead),+ {
+            /// `read_fields` for plainly valid text: keys of this table, each once, in any
+            /// order; then the defaults and checks in table order. `None` on anything else.
+            fn read_fast(cursor: &mut $crate::json::fast::Cursor<'_>) -> Option<Self> {
+                $( let mut $field: Option<$ty> = None; )+
+                let mut more = cursor.open(b'{', b'}')?;
+                while more {
+                    match cursor.key()? {
+                        $( stringify!($field) => $crate::json::fast::fill(&mut $field, cursor)?, )+
+                        _ => return None,
+                    }
+                    more = cursor.next(b'}')?;
+                }
+                $(
+                    let $field: $ty = match $field {
+                        Some(v) => v,
+                        None => $crate::model::record!(@fast_absent $dkind($($darg)*)),
+                    };
+                    $( { let $p = $crate::error::FieldPath::REQUEST; if $check.is_err() { return None; } } )?
+                )+
+                Some($name { $($field),+ })
+            }
+        }
     };
 
     (@info value($($e:tt)*)) => { $crate::model::DefaultInfo::Value };
@@ -438,6 +470,9 @@ macro_rules! record {
             <$ty as $crate::model::Field>::SHAPE.expected(),
         ))
     };
+
+    (@fast_absent required($($e:tt)*)) => { return None };
+    (@fast_absent $other:ident($($e:tt)*)) => { $crate::model::record!(@blank $other($($e)*)) };
 
     (@pos $pos:literal) => { Some($pos) };
     (@pos) => { None };

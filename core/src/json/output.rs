@@ -160,6 +160,21 @@ pub fn decide_value(value: &Value) -> Value {
 /// ```
 #[must_use]
 pub fn decide_str(text: &str) -> String {
+    let mut out = String::with_capacity(256);
+    super::write_answer(&super::parse_request(text), &mut out);
+    out
+}
+
+/// [`decide_str`] through [`Value`] trees (the strict reader, `to_json` of the output
+/// values): the reference the fast path must match byte for byte.
+///
+/// ```
+/// use onbehalf_core::json::{decide_str, decide_str_strict};
+/// let text = r#"{"level":"delegate","hops":[{"target":"cifs/fs1"},{"target":""}]}"#;
+/// assert_eq!(decide_str(text), decide_str_strict(text));
+/// ```
+#[must_use]
+pub fn decide_str_strict(text: &str) -> String {
     match Value::parse(text) {
         Ok(value) => decide_value(&value).to_json(),
         Err(e) => error_to_value(&e).to_json(),

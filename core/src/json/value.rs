@@ -75,10 +75,28 @@ impl Value {
             }
             Ok(v)
         })();
-        parsed.map_err(|e| {
-            RequestError::new(ErrorCode::InvalidJson, FieldPath::REQUEST, "RFC 8259 JSON")
-                .found(format_args!("{} at byte {}", e.what, e.at))
-        })
+        parsed.map_err(Syntax::into_error)
+    }
+
+    /// One value starting at byte `at` of `text`, nested `depth` deep: the value and the
+    /// byte after it. Errors (positions included) are those [`parse`](Self::parse) of the
+    /// whole text gives there, when the text before `at` is valid JSON that leaves the
+    /// parser at this depth (the fast reader's fallback for one item of an array).
+    pub(crate) fn parse_item(
+        text: &str,
+        at: usize,
+        depth: usize,
+    ) -> Result<(Value, usize), RequestError> {
+        let mut p = Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: at,
+        };
+        p.skip_ws();
+        match p.value(depth) {
+            Ok(v) => Ok((v, p.pos)),
+            Err(e) => Err(e.into_error()),
+        }
     }
 
     /// Compact JSON text (no spaces), strings escaped per RFC 8259: what `to_string()` gives,
@@ -134,6 +152,13 @@ impl Value {
 struct Syntax {
     what: &'static str,
     at: usize,
+}
+
+impl Syntax {
+    fn into_error(self) -> RequestError {
+        RequestError::new(ErrorCode::InvalidJson, FieldPath::REQUEST, "RFC 8259 JSON")
+            .found(format_args!("{} at byte {}", self.what, self.at))
+    }
 }
 
 struct Parser<'t> {
@@ -394,8 +419,15 @@ impl fmt::Display for Value {
 }
 
 /// A JSON string literal: plain runs copied at once, escapes only where RFC 8259 needs them.
-fn write_string(out: &mut String, s: &str) {
+pub(crate) fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    write_escaped(out, s);
+    out.push('"');
+}
+
+/// The inside of a JSON string literal. Escaping is byte by byte, so a string written in
+/// pieces comes out as it would whole.
+pub(crate) fn write_escaped(out: &mut String, s: &str) {
     let mut run = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {
@@ -417,7 +449,6 @@ fn write_string(out: &mut String, s: &str) {
         run = i + 1;
     }
     out.push_str(s.get(run..).unwrap_or_default());
-    out.push('"');
 }
 
 /// Shorthand for building output objects.
