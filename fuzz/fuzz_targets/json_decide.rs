@@ -3,11 +3,15 @@
 //! Properties: `decide_str` always answers JSON; a request that parses re-serialises to a
 //! canonical form that parses back to the same request and decides the same way; every
 //! decision satisfies the core's invariants; an input that does not parse is answered with
-//! exactly the parser's error.
+//! exactly the parser's error; the tree-free reader and writer answer exactly as the strict
+//! parser and the `Value` tree do (`parse_request_strict`, `decide_str_strict`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use onbehalf_core::json::{decide_str, decision_to_value, error_to_value, parse_request, Value};
+use onbehalf_core::json::{
+    decide_str, decide_str_strict, decision_to_value, error_to_value, parse_request,
+    parse_request_strict, Value,
+};
 use onbehalf_core::{decide, invariants};
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +19,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let answer = decide_str(text);
+    assert_eq!(answer, decide_str_strict(text), "fast and strict answers differ");
+    assert_eq!(parse_request(text), parse_request_strict(text));
     assert!(
         Value::parse(&answer).is_ok(),
         "decide_str answered non-JSON: {answer}"

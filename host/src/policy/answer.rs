@@ -127,6 +127,13 @@ impl<'r> PolicyAnswer<'r> {
         self.answer.hop_own.get(..n).unwrap_or_default()
     }
 
+    /// Whether the answer carries any of the module's own reason codes (for the decision or a
+    /// hop): then only [`PolicyAnswer::to_value`] shows it whole.
+    #[must_use]
+    pub fn has_own_reasons(&self) -> bool {
+        self.answer.own != 0 || self.hop_own().iter().any(Option::is_some)
+    }
+
     /// The module's own reasons, in catalog order.
     pub fn own_reasons(&self) -> impl Iterator<Item = &OwnReason> {
         self.policy

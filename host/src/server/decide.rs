@@ -9,14 +9,15 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use onbehalf_core::fix;
 use onbehalf_core::json::{
-    error_object, error_to_value, explain_owned, exposure_to_value, fail_closed_for,
-    fixes_to_value, request_from_value, OwnedRequest, Value,
+    explain_owned, exposure_to_value, fail_closed_for, fixes_to_value, invalid_utf8, parse_request,
+    OwnedRequest, Value,
 };
-use onbehalf_core::{HttpError, RequestError};
+use onbehalf_core::HttpError;
 
-use super::body::{parse_json, read_body};
+use super::answer::answer;
+use super::body::read_body;
 use super::lane::{Refused, INLINE_BODY};
-use super::{admin, http_error, json, request_error, AppState};
+use super::{admin, http_error, json, json_text, request_error, AppState};
 use crate::connections::ClientAddr;
 use crate::policy::{Fault, Worker};
 
@@ -84,101 +85,22 @@ pub(super) fn client_of(request: &Request) -> IpAddr {
 
 /// `POST /v1/decide` on a read body.
 fn decide_body(state: &AppState, body: &[u8]) -> Response {
-    let value = match parse_json(body) {
-        Ok(v) => v,
-        Err(e) => return request_error(&e),
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => return request_error(&invalid_utf8(e.valid_up_to())),
     };
     let max_batch = state.config.max_batch;
-    let answer = state.pool.with(|worker| answer(worker, &value, max_batch));
+    let answer = state.pool.with(|worker| answer(worker, text, max_batch));
     let status = if answer.ok {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    let mut response = json(status, &answer.body);
+    let mut response = json_text(status, answer.body);
     if answer.decided {
         answer_headers(&mut response, answer.fault, answer.generation);
     }
     response
-}
-
-/// What `POST /v1/decide` answers to a parsed body, without the HTTP around it.
-#[derive(Debug)]
-pub struct Answer {
-    /// The response body.
-    pub body: Value,
-    /// 200 (`true`) or 400: a single invalid request, or an array over the batch limit.
-    pub ok: bool,
-    /// Whether the policy module was asked (so the answer has a policy generation).
-    pub decided: bool,
-    /// The first fault that made an answer fail-closed.
-    pub fault: Option<Fault>,
-    /// The policy generation every decision of the body came from.
-    pub generation: u64,
-}
-
-/// Answers one parsed `/v1/decide` body on one worker (so one policy generation): a request
-/// → its decision (or its error, not ok); an array → an array of decisions and per-item
-/// errors (ok), unless it holds more than `max_batch` requests.
-#[must_use]
-pub fn answer(worker: &mut Worker, value: &Value, max_batch: usize) -> Answer {
-    let refused = |body| Answer {
-        body,
-        ok: false,
-        decided: false,
-        fault: None,
-        generation: 0,
-    };
-    match value {
-        Value::Array(items) if items.len() > max_batch => {
-            let expected = format!("an array of at most {max_batch} requests");
-            let message = format!(
-                "request: too many requests in one array (found {} requests); expected {expected}",
-                items.len()
-            );
-            refused(error_object("invalid-request", message))
-        }
-        Value::Array(items) => {
-            let parsed: Vec<Result<OwnedRequest, RequestError>> =
-                items.iter().map(request_from_value).collect();
-            let valid: Vec<&OwnedRequest> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
-            let (answers, generation) = decide_all(worker, &valid);
-            let mut answers = answers.into_iter();
-            let mut fault = None;
-            let values = parsed
-                .iter()
-                .map(|r| match r {
-                    Err(e) => error_to_value(e),
-                    Ok(_) => {
-                        let (v, f) = answers.next().unwrap_or((Value::Null, None));
-                        fault = fault.or(f);
-                        v
-                    }
-                })
-                .collect();
-            Answer {
-                body: Value::Array(values),
-                ok: true,
-                decided: true,
-                fault,
-                generation,
-            }
-        }
-        single => match request_from_value(single) {
-            Err(e) => refused(error_to_value(&e)),
-            Ok(req) => {
-                let (mut answers, generation) = decide_all(worker, &[&req]);
-                let (body, fault) = answers.pop().unwrap_or((Value::Null, None));
-                Answer {
-                    body,
-                    ok: true,
-                    decided: true,
-                    fault,
-                    generation,
-                }
-            }
-        },
-    }
 }
 
 /// Decides `requests` on one worker, so every answer comes from one policy generation
@@ -226,7 +148,10 @@ pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request
 
 /// `POST /v1/explain` on a read body.
 fn explain_body(state: &AppState, body: &[u8]) -> Response {
-    let req = match parse_json(body).and_then(|value| request_from_value(&value)) {
+    let req = match std::str::from_utf8(body)
+        .map_err(|e| invalid_utf8(e.valid_up_to()))
+        .and_then(parse_request)
+    {
         Ok(r) => r,
         Err(e) => return request_error(&e),
     };

@@ -18,12 +18,13 @@
 //! `/v1/explain` on the decision [`lane`], fairly between client addresses.
 
 mod admin;
+mod answer;
 pub mod audit;
 mod body;
 mod check;
 mod decide;
 
-pub use decide::{answer, Answer};
+pub use answer::{answer, Answer};
 mod files;
 pub mod lane;
 mod live;
@@ -227,6 +228,16 @@ pub async fn serve(
     };
     let metrics = Arc::clone(&state.metrics);
     crate::connections::serve(listener, routers, limits, metrics, shutdown).await
+}
+
+/// A JSON answer already written as text (counted by [`track`], like every response).
+fn json_text(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// A JSON answer (counted by [`track`], like every response).
