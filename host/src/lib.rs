@@ -5,6 +5,7 @@
 
 pub mod banner;
 pub mod connections;
+pub mod log;
 pub mod metrics;
 pub mod policy;
 pub mod server;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use onbehalf_host::banner;
+use onbehalf_host::log::LogFormat;
 use onbehalf_host::policy::PolicyHost;
 use onbehalf_host::server::{serve, AppState, LiveDirectory, ServerConfig};
 
@@ -45,6 +46,10 @@ pub struct ServeArgs {
     /// connections over --max-connections.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections_per_client: u32,
+    /// How log lines (audit trail, faults, reloads, start and stop) are written to standard
+    /// error.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Milliseconds a client has to send a request's headers (and, separately, its body),
     /// and to read an answer once writing it stalls; idle keep-alive connections are closed
     /// after the same time.
@@ -82,13 +87,14 @@ fn watch(host: PolicyHost, path: PathBuf) {
         if now != last && now.is_some() {
             last = now;
             match host.reload_file(&path) {
-                Ok(info) => eprintln!(
-                    "onbehalf: reloaded {} (generation {})",
-                    info.source, info.generation
+                Ok(info) => tracing::info!(
+                    source = %info.source,
+                    generation = info.generation,
+                    "reloaded the policy module"
                 ),
-                Err(e) => eprintln!(
-                    "onbehalf: reload refused (policy-rejected, {}), keeping the current policy: {e}",
-                    e.name()
+                Err(e) => tracing::warn!(
+                    reason = e.name(),
+                    "reload refused (policy-rejected), keeping the current policy: {e}"
                 ),
             }
         }
@@ -111,14 +117,16 @@ async fn stop_signal() {
         _ = tokio::signal::ctrl_c() => "SIGINT",
         () = terminate => "SIGTERM",
     };
-    eprintln!(
-        "onbehalf: {which}: not accepting connections; in-flight requests have {} s to finish",
-        onbehalf_host::connections::SHUTDOWN_GRACE.as_secs()
+    tracing::info!(
+        signal = which,
+        grace_seconds = onbehalf_host::connections::SHUTDOWN_GRACE.as_secs(),
+        "stopping: not accepting connections; in-flight requests may finish"
     );
 }
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
+    onbehalf_host::log::init(args.log_format);
     let fail = |message: String| {
         eprintln!("onbehalf serve: {message}");
         Ok(ExitCode::from(2))
@@ -176,7 +184,7 @@ pub fn run(args: ServeArgs) -> std::io::Result<ExitCode> {
         );
         let state = AppState::new(host, config);
         serve(listener, state, stop_signal()).await?;
-        eprintln!("onbehalf: stopped");
+        tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -345,11 +345,13 @@ fn sigterm_drains_in_flight_work_and_exits_0_and_uploads_are_audited() {
     let token_file = dir.join("token");
     std::fs::write(&token_file, TOKEN).unwrap();
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_onbehalf"));
-    let mut server = ServerProcess::start(
-        binary,
-        &["--admin-token-file".as_ref(), token_file.as_os_str()],
-    )
-    .unwrap();
+    let args = [
+        "--admin-token-file".as_ref(),
+        token_file.as_os_str(),
+        "--log-format".as_ref(),
+        "json".as_ref(),
+    ];
+    let mut server = ServerProcess::start(binary, &args).unwrap();
     let addr: SocketAddr = server.addr.parse().unwrap();
     // The audit trail: a refused authentication, then an accepted upload.
     let wrong = onbehalf_testkit::http::upload_policy(addr, "wrong-token-0123456789", b"x");
@@ -378,11 +380,12 @@ fn sigterm_drains_in_flight_work_and_exits_0_and_uploads_are_audited() {
     let log = server.log().join("\n");
     assert!(log.contains(r#""audit":"admin-auth-failed""#), "{log}");
     assert!(log.contains(r#""audit":"policy-upload-accepted""#), "{log}");
-    assert!(
-        log.contains(r#""generation":"2""#) || log.contains(r#""generation":2"#),
-        "{log}"
-    );
-    assert!(log.contains("SIGTERM"), "{log}");
+    assert!(log.contains(r#""generation":2"#), "{log}");
+    assert!(log.contains(r#""signal":"SIGTERM""#), "{log}");
+    // Every line of the log is one JSON object.
+    for line in server.log() {
+        assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok(), "{line}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -482,4 +485,20 @@ fn non_reader_memory_measurement() {
         peak,
         peak.saturating_sub(before) / n
     );
+}
+
+#[test]
+fn a_faulted_item_of_an_array_puts_the_fault_in_the_header() {
+    let faulting = onbehalf_testkit::hostile::faulting_module();
+    let limits = onbehalf_host::policy::Limits::default();
+    let host = onbehalf_host::policy::PolicyHost::from_bytes(&faulting, "faulting", limits).unwrap();
+    let (addr, _) = onbehalf_testkit::server::start(host, ServerConfig::default());
+    let body = format!("[{LIGHT},{{\"level\":\"nope\"}},{LIGHT}]");
+    let reply = post_json(addr, "/v1/decide", &body);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.fault().is_some(), "no x-onbehalf-fault header: {:?}", reply.headers);
+    let items = reply.json();
+    assert_eq!(items[0]["reasons"][0], "policy-module-fault", "{items}");
+    assert_eq!(items[1]["error"]["code"], "unknown-level", "{items}");
+    assert_eq!(items[2]["reasons"][0], "policy-module-fault", "{items}");
 }

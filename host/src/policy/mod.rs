@@ -59,7 +59,7 @@ impl Stats {
             .faults
             .note(fault, &policy.source, std::time::Instant::now())
         {
-            eprintln!("{line}");
+            tracing::warn!(fault = fault.name(), policy = %policy.source, "{line}");
         }
     }
 

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use onbehalf_core::json::Value;
 use onbehalf_core::HttpError;
 
-use super::audit::{self, Event};
+use super::audit::{self, Detail, Event, Module};
 use super::body::read_body;
 use super::decide::client_of;
 use super::{http_error, json, AppState};
@@ -90,7 +90,7 @@ pub(super) async fn reload_policy(
     let authorized =
         bearer(request.headers()).is_some_and(|given| constant_time_eq(token.as_bytes(), given));
     if !authorized {
-        audit::record(Event::AdminAuthFailed, client, Vec::new());
+        audit::record(Event::AdminAuthFailed, client, &Detail::default());
         return http_error(
             HttpError::Unauthorized,
             "send the admin token as `Authorization: Bearer <token>`",
@@ -110,10 +110,15 @@ pub(super) async fn reload_policy(
     };
     // Compiling a module takes milliseconds to seconds: keep it off the async worker threads.
     let host = state.host().clone();
-    let module = audit::module_fields(&bytes);
+    let module = Module::of(&bytes);
     let reloaded = tokio::task::spawn_blocking(move || host.reload(&bytes, "uploaded")).await;
     let Ok(reloaded) = reloaded else {
-        audit::record(Event::PolicyRefused, client, module);
+        let detail = Detail {
+            module: Some(&module),
+            reason: Some("internal"),
+            ..Detail::default()
+        };
+        audit::record(Event::PolicyRefused, client, &detail);
         return http_error(
             HttpError::Internal,
             "the reload task failed; the current policy stays loaded",
@@ -121,19 +126,22 @@ pub(super) async fn reload_policy(
     };
     match reloaded {
         Ok(info) => {
-            let mut fields = module;
-            fields.push((
-                "generation".into(),
-                Value::Number(info.generation.to_string()),
-            ));
-            audit::record(Event::PolicyAccepted, client, fields);
+            let detail = Detail {
+                module: Some(&module),
+                generation: Some(info.generation),
+                ..Detail::default()
+            };
+            audit::record(Event::PolicyAccepted, client, &detail);
             let body = Value::Object(vec![("policy".into(), policy_value(state.host()))]);
             json(StatusCode::OK, &body)
         }
         Err(e) => {
-            let mut fields = module;
-            fields.push(("reason".into(), Value::String(e.name().into())));
-            audit::record(Event::PolicyRefused, client, fields);
+            let detail = Detail {
+                module: Some(&module),
+                reason: Some(e.name()),
+                ..Detail::default()
+            };
+            audit::record(Event::PolicyRefused, client, &detail);
             http_error(HttpError::PolicyRejected, &format!("{}: {e}", e.name()))
         }
     }

@@ -1,12 +1,10 @@
-//! The audit trail: one JSON line on standard error for each policy upload (accepted or
-//! refused) and each refused admin authentication, so that who changed the policy, or tried
-//! to, can be told afterwards. Decisions are not audited here (they are counted on
-//! `/metrics`; a line per decision would be the log's whole volume).
+//! The audit trail: one log event (`audit` = what happened) for each policy upload,
+//! accepted or refused, and each refused admin authentication, so that who changed the
+//! policy, or tried to, can be told afterwards. Decisions are not audited (they are counted
+//! on `/metrics`; an event per decision would be the log's whole volume).
 
 use std::net::IpAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use onbehalf_core::json::Value;
 use sha2::{Digest, Sha256};
 
 /// What happened.
@@ -21,7 +19,9 @@ pub enum Event {
 }
 
 impl Event {
-    fn name(self) -> &'static str {
+    /// The event's name, the `audit` field of its log line.
+    #[must_use]
+    pub fn name(self) -> &'static str {
         match self {
             Event::AdminAuthFailed => "admin-auth-failed",
             Event::PolicyAccepted => "policy-upload-accepted",
@@ -30,60 +30,63 @@ impl Event {
     }
 }
 
-/// The audit line of `event` from `client`, with `fields` after the common ones.
-#[must_use]
-pub fn line(event: Event, client: IpAddr, fields: Vec<(String, Value)>) -> String {
-    let time = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut all = vec![
-        ("audit".into(), Value::String(event.name().into())),
-        ("time".into(), Value::Number(time.to_string())),
-        ("client".into(), Value::String(client.to_string())),
-    ];
-    all.extend(fields);
-    Value::Object(all).to_json()
+/// An uploaded module as the audit trail names it: its size and SHA-256 (hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// Bytes.
+    pub size: usize,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
 }
 
-/// Writes the audit line of `event` to standard error.
-pub fn record(event: Event, client: IpAddr, fields: Vec<(String, Value)>) {
-    eprintln!("{}", line(event, client, fields));
+impl Module {
+    /// The audit name of `bytes`.
+    #[must_use]
+    pub fn of(bytes: &[u8]) -> Module {
+        let digest = Sha256::digest(bytes);
+        Module {
+            size: bytes.len(),
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
 }
 
-/// The fields that identify an uploaded module: its size and SHA-256.
-#[must_use]
-pub fn module_fields(bytes: &[u8]) -> Vec<(String, Value)> {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    vec![
-        ("size".into(), Value::Number(bytes.len().to_string())),
-        ("sha256".into(), Value::String(hex)),
-    ]
+/// What an audit event says beyond its name and client.
+#[derive(Debug, Clone, Default)]
+pub struct Detail<'a> {
+    /// The uploaded module.
+    pub module: Option<&'a Module>,
+    /// The policy generation it became.
+    pub generation: Option<u64>,
+    /// Why it was refused (the load error's name).
+    pub reason: Option<&'a str>,
+}
+
+/// Logs the audit event `event` from `client`.
+pub fn record(event: Event, client: IpAddr, detail: &Detail<'_>) {
+    tracing::info!(
+        audit = event.name(),
+        client = %client,
+        size = detail.module.map(|m| m.size),
+        sha256 = detail.module.map(|m| m.sha256.as_str()),
+        generation = detail.generation,
+        reason = detail.reason,
+        "audit"
+    );
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{line, module_fields, Event};
-    use std::net::{IpAddr, Ipv4Addr};
+    use super::Module;
 
     #[test]
-    fn an_upload_line_names_the_module_by_its_hash() {
-        let text = line(
-            Event::PolicyRefused,
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            module_fields(b"abc"),
-        );
-        assert!(
-            text.starts_with(r#"{"audit":"policy-upload-refused","time":"#),
-            "{text}"
-        );
-        assert!(text.contains(r#""client":"127.0.0.1""#), "{text}");
+    fn a_module_is_named_by_its_hash() {
+        let m = Module::of(b"abc");
+        assert_eq!(m.size, 3);
         // SHA-256("abc"), FIPS 180-2 appendix B.1.
-        assert!(
-            text.contains(
-                r#""sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad""#
-            ),
-            "{text}"
+        assert_eq!(
+            m.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 }

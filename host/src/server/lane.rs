@@ -145,7 +145,7 @@ impl Lane {
                 .name(format!("onbehalf-lane-{i}"))
                 .spawn(move || run(&shared))
             {
-                eprintln!("onbehalf: cannot start decision thread {i}: {e}");
+                tracing::error!(thread = i, "cannot start a decision thread: {e}");
             }
         }
         Lane { shared }

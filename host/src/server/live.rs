@@ -99,10 +99,10 @@ impl LiveDirectory {
         match result {
             Ok(directory) => {
                 if state.failure.take().is_some() || state.facts.is_none() {
-                    eprintln!(
-                        "onbehalf serve: read {} accounts from {}",
-                        directory.accounts.len(),
-                        self.options.url
+                    tracing::info!(
+                        accounts = directory.accounts.len(),
+                        url = %self.options.url,
+                        "read the directory"
                     );
                 }
                 state.facts = Some((Arc::new(directory), began));
@@ -111,9 +111,9 @@ impl LiveDirectory {
             Err(e) => {
                 // Said once per new failure, not at every retry.
                 if state.failure.as_ref() != Some(&e) {
-                    eprintln!(
-                        "onbehalf serve: {e} (POST /v1/check answers 503 once the facts are older than {} s)",
-                        self.ttl.as_secs()
+                    tracing::warn!(
+                        ttl_seconds = self.ttl.as_secs(),
+                        "{e} (POST /v1/check answers 503 once the facts are older than the TTL)"
                     );
                 }
                 state.failure = Some(e);
