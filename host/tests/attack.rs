@@ -384,7 +384,10 @@ fn sigterm_drains_in_flight_work_and_exits_0_and_uploads_are_audited() {
     assert!(log.contains(r#""signal":"SIGTERM""#), "{log}");
     // Every line of the log is one JSON object.
     for line in server.log() {
-        assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok(), "{line}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&line).is_ok(),
+            "{line}"
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -491,12 +494,17 @@ fn non_reader_memory_measurement() {
 fn a_faulted_item_of_an_array_puts_the_fault_in_the_header() {
     let faulting = onbehalf_testkit::hostile::faulting_module();
     let limits = onbehalf_host::policy::Limits::default();
-    let host = onbehalf_host::policy::PolicyHost::from_bytes(&faulting, "faulting", limits).unwrap();
+    let host =
+        onbehalf_host::policy::PolicyHost::from_bytes(&faulting, "faulting", limits).unwrap();
     let (addr, _) = onbehalf_testkit::server::start(host, ServerConfig::default());
     let body = format!("[{LIGHT},{{\"level\":\"nope\"}},{LIGHT}]");
     let reply = post_json(addr, "/v1/decide", &body);
     assert_eq!(reply.status, 200, "{}", reply.text());
-    assert!(reply.fault().is_some(), "no x-onbehalf-fault header: {:?}", reply.headers);
+    assert!(
+        reply.fault().is_some(),
+        "no x-onbehalf-fault header: {:?}",
+        reply.headers
+    );
     let items = reply.json();
     assert_eq!(items[0]["reasons"][0], "policy-module-fault", "{items}");
     assert_eq!(items[1]["error"]["code"], "unknown-level", "{items}");
