@@ -3,13 +3,13 @@
 //! status and error body, and that other clients are served meanwhile.
 #![allow(missing_docs)]
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use onbehalf_host::connections::OPERATOR_RESERVE;
 use onbehalf_host::server::ServerConfig;
-use onbehalf_testkit::http::{metric, metric_reaches};
+use onbehalf_testkit::http::{connect, metric, metric_reaches, read_until_closed};
 use onbehalf_testkit::http::{once, post_json, request, upload_policy};
 use onbehalf_testkit::server::start_default;
 use onbehalf_testkit::wait::{eventually, PATIENCE};
@@ -23,28 +23,6 @@ fn impatient() -> ServerConfig {
         header_read_timeout: Duration::from_millis(300),
         body_read_timeout: Duration::from_millis(300),
         ..ServerConfig::default()
-    }
-}
-
-#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).unwrap();
-    // Generous: the server's deadlines are 300 ms; this only keeps a broken server from
-    // hanging the test.
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stream
-}
-
-/// Reads until the server closes the connection; panics if it never does.
-#[allow(clippy::unwrap_used, clippy::panic)] // a test helper: failing is its job
-fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
-    let mut raw = Vec::new();
-    match stream.read_to_end(&mut raw) {
-        Ok(_) => raw,
-        Err(e) if e.kind() == ErrorKind::ConnectionReset => raw,
-        Err(e) => panic!("the server did not close the connection: {e}"),
     }
 }
 

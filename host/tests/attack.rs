@@ -11,7 +11,7 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use onbehalf_core::HttpError;
 use onbehalf_host::server::lane::LaneLimits;
 use onbehalf_host::server::ServerConfig;
-use onbehalf_testkit::http::{metric, metric_reaches, post_json, request, Client};
+use onbehalf_testkit::http::{
+    connect, metric, metric_reaches, post_json, read_until_closed, request, Client,
+};
 use onbehalf_testkit::load::{heaviest_batch, never_read};
 use onbehalf_testkit::server::{start_default, ServerProcess};
 use onbehalf_testkit::wait::{eventually, PATIENCE};
@@ -30,25 +32,6 @@ const LIGHT: &str = r#"{"level":"impersonation","transport":"ncacn_ip_tcp"}"#;
 
 fn heavy_batch() -> String {
     heaviest_batch(ServerConfig::default().body_limit)
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).unwrap();
-    // Generous: only keeps a broken server from hanging the test.
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    stream
-}
-
-/// Reads until the server closes the connection.
-fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
-    let mut raw = Vec::new();
-    match stream.read_to_end(&mut raw) {
-        Ok(_) => raw,
-        Err(e) if e.kind() == ErrorKind::ConnectionReset => raw,
-        Err(e) => panic!("the server did not close the connection: {e}"),
-    }
 }
 
 /// Sends `bytes` on a fresh connection and returns the status and the JSON body of the

@@ -341,3 +341,33 @@ pub fn metric_reaches(addr: std::net::SocketAddr, line_start: &str, at_least: u6
         metric(addr, line_start) >= at_least
     })
 }
+
+/// A connection to `addr` with a generous read timeout (30 s): it only keeps a broken server
+/// from hanging a test; the server's own deadlines are what the tests check.
+///
+/// # Panics
+/// When connecting fails.
+#[allow(clippy::expect_used)]
+#[must_use]
+pub fn connect(addr: std::net::SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("a connection to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
+    stream
+}
+
+/// Reads until the server closes the connection (an end of stream or a reset).
+///
+/// # Panics
+/// When the server does not close it within the read timeout.
+#[allow(clippy::panic)]
+#[must_use]
+pub fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut raw = Vec::new();
+    match std::io::Read::read_to_end(stream, &mut raw) {
+        Ok(_) => raw,
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => raw,
+        Err(e) => panic!("the server did not close the connection: {e}"),
+    }
+}

@@ -14,7 +14,7 @@
 //! - every open connection either makes progress or is closed within
 //!   [`ServerConfig::header_read_timeout`](crate::server::ServerConfig::header_read_timeout)
 //!   (headers), `body_read_timeout` (bodies, enforced by the handlers) or `write_timeout`
-//!   (answers the client does not read; [`deadline`]).
+//!   (answers the client does not read; `io.rs`).
 //!
 //! invariant: what one connection holds is bounded: its header buffer by
 //! [`MAX_HEADER_BUFFER`], its body by the body limit, its answer by the largest answer, and
@@ -22,10 +22,10 @@
 
 mod bare;
 mod clients;
-mod deadline;
+mod io;
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,9 +41,8 @@ use tokio::sync::Semaphore;
 use onbehalf_core::json::error_object;
 
 use crate::metrics::Metrics;
-use bare::FilledErrors;
 use clients::PerClient;
-use deadline::WriteDeadline;
+use io::{ConnectionIo, Flags};
 
 /// The client's address, in every request's extensions (the decision lane queues by it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,10 +146,12 @@ pub async fn serve(
         };
         // Best effort: a socket option failing does not make the connection unusable.
         let _ = stream.set_nodelay(true);
-        let expired = Arc::new(AtomicBool::new(false));
-        let unparsed = Arc::new(AtomicU16::new(0));
-        let io = FilledErrors::new(TokioIo::new(stream), Arc::clone(&unparsed));
-        let io = WriteDeadline::new(io, limits.write_timeout, Arc::clone(&expired));
+        let flags = Arc::new(Flags::default());
+        let io = ConnectionIo::new(
+            TokioIo::new(stream),
+            limits.write_timeout,
+            Arc::clone(&flags),
+        );
         let connection =
             graceful.watch(builder.serve_connection(io, service(router.clone(), client)));
         let metrics = Arc::clone(&metrics);
@@ -161,10 +162,10 @@ pub async fn serve(
                     metrics.connections.header_timeout();
                 }
             }
-            if expired.load(Ordering::Relaxed) {
+            if flags.expired.load(Ordering::Relaxed) {
                 metrics.connections.write_timeout();
             }
-            match unparsed.load(Ordering::Relaxed) {
+            match flags.unparsed.load(Ordering::Relaxed) {
                 0 => {}
                 status => metrics.count_unparsed(status),
             }
