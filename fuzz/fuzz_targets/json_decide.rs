@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let answer = decide_str(text);
-    assert_eq!(answer, decide_str_strict(text), "fast and strict answers differ");
+    assert_eq!(
+        answer,
+        decide_str_strict(text),
+        "fast and strict answers differ"
+    );
     assert_eq!(parse_request(text), parse_request_strict(text));
     assert!(
         Value::parse(&answer).is_ok(),
