@@ -61,10 +61,14 @@ pub(super) async fn read_body(
     Err(response)
 }
 
+/// A body as text, or the spec's `invalid-json` error naming where the UTF-8 breaks.
+pub(super) fn body_text(body: &[u8]) -> Result<&str, RequestError> {
+    std::str::from_utf8(body).map_err(|e| invalid_utf8(e.valid_up_to()))
+}
+
 /// A body's JSON, or the spec's `invalid-json` error.
 pub(super) fn parse_json(body: &[u8]) -> Result<Value, RequestError> {
-    let text = std::str::from_utf8(body).map_err(|e| invalid_utf8(e.valid_up_to()))?;
-    Value::parse(text)
+    Value::parse(body_text(body)?)
 }
 
 /// Whether reading failed because the body exceeds the limit (the error's type says so).

@@ -16,6 +16,7 @@ use onbehalf_core::HttpError;
 
 use super::body::parse_json;
 use super::decide::on_body;
+use super::lane::INLINE_BODY;
 use super::{http_error, json, request_error, AppState};
 
 pub(super) async fn check(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -25,7 +26,7 @@ pub(super) async fn check(State(state): State<Arc<AppState>>, request: Request) 
             "no directory is loaded: start the server with --facts FILE, --bloodhound PATH or --ldap URL",
         );
     }
-    on_body(state, request, check_body).await
+    on_body(state, request, INLINE_BODY, check_body).await
 }
 
 /// `POST /v1/check` on a read body.

@@ -9,27 +9,28 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use onbehalf_core::fix;
 use onbehalf_core::json::{
-    explain_owned, exposure_to_value, fail_closed_for, fixes_to_value, invalid_utf8, parse_request,
-    OwnedRequest, Value,
+    explain_owned, exposure_to_value, fail_closed_for, fixes_to_value, parse_request, OwnedRequest,
+    Value,
 };
 use onbehalf_core::HttpError;
 
 use super::answer::answer;
-use super::body::read_body;
+use super::body::{body_text, read_body};
 use super::lane::{Refused, INLINE_BODY};
 use super::{admin, http_error, json, json_text, request_error, AppState};
 use crate::connections::ClientAddr;
 use crate::policy::{Fault, Worker};
 
 pub(super) async fn decide(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    on_body(state, request, decide_body).await
+    on_body(state, request, INLINE_BODY, decide_body).await
 }
 
-/// Reads a JSON body, then runs `work` on it: in place when the body is small, else on the
-/// decision lane in the client's turn (see `lane.rs` for why).
+/// Reads a JSON body, then runs `work` on it: in place when the body has at most `inline`
+/// bytes, else on the decision lane in the client's turn (see `lane.rs` for why).
 pub(super) async fn on_body(
     state: Arc<AppState>,
     request: Request,
+    inline: usize,
     work: fn(&AppState, &[u8]) -> Response,
 ) -> Response {
     let client = client_of(&request);
@@ -38,14 +39,14 @@ pub(super) async fn on_body(
         Ok(body) => body,
         Err(response) => return response,
     };
-    if body.len() <= INLINE_BODY {
+    if body.len() <= inline {
         return work(&state, &body);
     }
     on_lane(&state, client, move |state| work(state, &body)).await
 }
 
 /// Runs `work` on the decision lane in `client`'s turn; a full queue is `503 server-busy`.
-pub(super) async fn on_lane(
+async fn on_lane(
     state: &Arc<AppState>,
     client: IpAddr,
     work: impl FnOnce(&AppState) -> Response + Send + 'static,
@@ -85,9 +86,9 @@ pub(super) fn client_of(request: &Request) -> IpAddr {
 
 /// `POST /v1/decide` on a read body.
 fn decide_body(state: &AppState, body: &[u8]) -> Response {
-    let text = match std::str::from_utf8(body) {
+    let text = match body_text(body) {
         Ok(text) => text,
-        Err(e) => return request_error(&invalid_utf8(e.valid_up_to())),
+        Err(e) => return request_error(&e),
     };
     let max_batch = state.config.max_batch;
     let answer = state.pool.with(|worker| answer(worker, text, max_batch));
@@ -136,22 +137,14 @@ fn answer_headers(response: &mut Response, fault: Option<Fault>, generation: u64
 }
 
 pub(super) async fn explain(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    // Always on the lane: the fix search costs more than a decision, whatever the body's size.
-    let client = client_of(&request);
-    let limit = state.config.body_limit;
-    let body = match read_body(&state, request, limit, &["application/json"]).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    on_lane(&state, client, move |state| explain_body(state, &body)).await
+    // Always on the lane (nothing is inline): the fix search costs more than a decision,
+    // whatever the body's size.
+    on_body(state, request, 0, explain_body).await
 }
 
 /// `POST /v1/explain` on a read body.
 fn explain_body(state: &AppState, body: &[u8]) -> Response {
-    let req = match std::str::from_utf8(body)
-        .map_err(|e| invalid_utf8(e.valid_up_to()))
-        .and_then(parse_request)
-    {
+    let req = match body_text(body).and_then(parse_request) {
         Ok(r) => r,
         Err(e) => return request_error(&e),
     };

@@ -177,21 +177,20 @@ impl Lane {
         job: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, Refused> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        {
-            let job: Job = Box::new(move || {
-                // The receiver may be gone (the client hung up): nothing to do then.
-                let _ = tx.send(job());
-            });
-            let pushed = self
-                .shared
-                .queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(client, job, &self.shared.limits);
-            if let Err(r) = pushed {
-                self.shared.stats.refused.fetch_add(1, Ordering::Relaxed);
-                return Err(r);
-            }
+        let job: Job = Box::new(move || {
+            // The receiver may be gone (the client hung up): nothing to do then.
+            let _ = tx.send(job());
+        });
+        // The queue's lock is held for the push alone (a temporary guard).
+        let pushed = self
+            .shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(client, job, &self.shared.limits);
+        if let Err(r) = pushed {
+            self.shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(r);
         }
         self.shared.ready.notify_one();
         rx.await.map_err(|_| Refused::Lost)
