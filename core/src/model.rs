@@ -429,13 +429,23 @@ macro_rules! record {
             /// `read_fields` for plainly valid text: keys of this table, each once, in any
             /// order; then the defaults and checks in table order. `None` on anything else.
             fn read_fast(cursor: &mut $crate::json::fast::Cursor<'_>) -> Option<Self> {
+                const KEYS: &[&str] = &[$(concat!("\"", stringify!($field), "\":")),+];
                 $( let mut $field: Option<$ty> = None; )+
                 let mut more = cursor.open(b'{', b'}')?;
+                // Keys usually come in table order (the order every writer uses): the
+                // expected one is checked first, by one comparison.
+                let mut expected = 0;
                 while more {
-                    match cursor.key()? {
-                        $( stringify!($field) => $crate::json::fast::fill(&mut $field, cursor)?, )+
-                        _ => return None,
-                    }
+                    let index = cursor.key_index(KEYS, expected)?;
+                    let mut i = 0;
+                    $(
+                        if index == i {
+                            $crate::json::fast::fill(&mut $field, cursor)?;
+                        }
+                        i += 1;
+                    )+
+                    let _ = i;
+                    expected = index + 1;
                     more = cursor.next(b'}')?;
                 }
                 $(

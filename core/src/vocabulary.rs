@@ -15,6 +15,20 @@ pub struct Choice {
     pub description: &'static str,
 }
 
+/// Whether `name` is written in JSON as it is: lower-case ASCII letters, digits, `-`, `_`.
+/// Every canonical name is (checked at compile time, in `vocabulary!`), so the writers put
+/// names into JSON strings without escaping them.
+pub(crate) const fn is_plain_name(name: &str) -> bool {
+    let mut rest = name.as_bytes();
+    while let [first, tail @ ..] = rest {
+        if !matches!(first, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_') {
+            return false;
+        }
+        rest = tail;
+    }
+    !name.is_empty()
+}
+
 /// Defines a fieldless enum whose variants have a stable canonical name and aliases.
 ///
 /// Generates `ALL`, `CHOICES`, `name()`, `spellings()`, `describe()` (the variant's doc
@@ -35,6 +49,8 @@ macro_rules! vocabulary {
         pub enum $name {
             $( $(#[doc = $vdoc])* $variant ),+
         }
+
+        const _: () = { $( assert!($crate::vocabulary::is_plain_name($canon)); )+ };
 
         impl $name {
             /// Every value with its spellings and description, in declaration order.
@@ -73,6 +89,12 @@ macro_rules! vocabulary {
             /// Parses a canonical name or alias, ASCII-case-insensitively, without trimming.
             #[must_use]
             pub fn from_name(text: &str) -> Option<$name> {
+                // The canonical spelling first, as one `match` (the compiler's length and
+                // byte dispatch): what generated and well-behaved clients send.
+                match text {
+                    $($canon => return Some($name::$variant),)+
+                    _ => {}
+                }
                 $(
                     if text.eq_ignore_ascii_case($canon) $(|| text.eq_ignore_ascii_case($alias))* {
                         return Some($name::$variant);

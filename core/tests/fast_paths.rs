@@ -86,6 +86,48 @@ fn raw_control_characters_go_the_strict_way() {
     }
 }
 
+/// `from_name` tries the canonical spellings first (one `match`), then every spelling
+/// case-insensitively: each spelling, in any case, still names its own value and no other.
+#[test]
+fn every_spelling_names_its_own_value() {
+    fn check<T: Copy + PartialEq + std::fmt::Debug>(
+        all: &[T],
+        choices: &[Choice],
+        from_name: fn(&str) -> Option<T>,
+    ) {
+        assert_eq!(all.len(), choices.len());
+        for (value, choice) in all.iter().zip(choices) {
+            for spelling in choice.spellings {
+                assert_eq!(from_name(spelling), Some(*value), "{spelling}");
+                let upper = spelling.to_ascii_uppercase();
+                assert_eq!(from_name(&upper), Some(*value), "{upper}");
+            }
+        }
+    }
+    check(
+        RequestedLevel::ALL,
+        RequestedLevel::CHOICES,
+        RequestedLevel::from_name,
+    );
+    check(Transport::ALL, Transport::CHOICES, Transport::from_name);
+    check(
+        ServerLocation::ALL,
+        ServerLocation::CHOICES,
+        ServerLocation::from_name,
+    );
+    check(
+        AuthService::ALL,
+        AuthService::CHOICES,
+        AuthService::from_name,
+    );
+    check(
+        ServerTrust::ALL,
+        ServerTrust::CHOICES,
+        ServerTrust::from_name,
+    );
+    check(Realm::ALL, Realm::CHOICES, Realm::from_name);
+}
+
 /// Every spelling of every vocabulary a request uses: aliases and case variants for the
 /// right field, and names of the wrong vocabulary for the others.
 fn spellings() -> Vec<&'static str> {

@@ -59,9 +59,7 @@ impl<'t> Cursor<'t> {
         self.expect(b'"')?;
         let start = self.pos;
         let rest = self.text.as_bytes().get(start..)?;
-        let len = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = super::scan::plain_len(rest);
         self.pos += len;
         // The closing quote right here: no whitespace skipped (a raw tab or newline before
         // it is a control character in the string, the strict parser's error).
@@ -114,10 +112,28 @@ impl<'t> Cursor<'t> {
     }
 
     /// An object key and its colon.
-    pub(crate) fn key(&mut self) -> Option<&'t str> {
+    fn key(&mut self) -> Option<&'t str> {
         let key = self.plain_string()?;
         self.expect(b':')?;
         Some(key)
+    }
+
+    /// The index in `keys` (each written `"key":`) of the object key at the cursor, its
+    /// colon consumed; `None` for a key not in `keys` (or not plain). `keys[expected]` is
+    /// tried first, by comparing the text with it, without scanning for the closing quote.
+    #[inline]
+    pub(crate) fn key_index(&mut self, keys: &[&str], expected: usize) -> Option<usize> {
+        self.skip_ws();
+        if let Some(key) = keys.get(expected) {
+            let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+            if super::scan::starts_with(rest, key.as_bytes()) {
+                self.pos += key.len();
+                return Some(expected);
+            }
+        }
+        let key = self.key()?;
+        keys.iter()
+            .position(|k| k.get(1..k.len().saturating_sub(2)) == Some(key))
     }
 }
 

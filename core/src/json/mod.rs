@@ -13,6 +13,7 @@ mod fix;
 mod flat;
 mod output;
 pub(crate) mod read;
+mod scan;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod typescript;

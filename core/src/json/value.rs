@@ -427,28 +427,31 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
 
 /// The inside of a JSON string literal. Escaping is byte by byte, so a string written in
 /// pieces comes out as it would whole.
-pub(crate) fn write_escaped(out: &mut String, s: &str) {
-    let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
+pub(crate) fn write_escaped(out: &mut String, mut s: &str) {
+    loop {
+        // The plain run as it is, then one escape; the run ends at an ASCII byte, so both
+        // cuts fall on char boundaries.
+        let run = super::scan::plain_len(s.as_bytes());
+        out.push_str(s.get(..run).unwrap_or_default());
+        let Some(&b) = s.as_bytes().get(run) else {
+            return;
+        };
         let escape = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
-        out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
-            // Other control characters: \u00XX (always ASCII, so `i` is a char boundary).
+            // Other control characters: \u00XX.
             let _ = write!(out, "\\u{:04x}", b);
         } else {
             out.push_str(escape);
         }
-        run = i + 1;
+        s = s.get(run + 1..).unwrap_or_default();
     }
-    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// Shorthand for building output objects.

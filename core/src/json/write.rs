@@ -27,15 +27,15 @@ use crate::hop::HopOutcome;
 /// ```
 pub fn write_decision(decision: &Decision<'_>, out: &mut String) {
     out.push_str("{\"effective\":");
-    write_string(out, decision.effective.name());
+    write_name(out, decision.effective.name());
     out.push_str(",\"reach\":");
-    write_string(out, decision.reach.name());
+    write_name(out, decision.reach.name());
     out.push_str(",\"reasons\":[");
     for (i, reason) in decision.reasons.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_string(out, reason.name());
+        write_name(out, reason.name());
     }
     out.push_str("],\"hops\":[");
     for (i, hop) in decision.hops().iter().enumerate() {
@@ -47,15 +47,23 @@ pub fn write_decision(decision: &Decision<'_>, out: &mut String) {
     out.push_str("]}");
 }
 
+/// A vocabulary name as a JSON string: canonical names are plain identifiers (`vocabulary!`
+/// asserts it at compile time), so there is nothing to escape.
+fn write_name(out: &mut String, name: &str) {
+    out.push('"');
+    out.push_str(name);
+    out.push('"');
+}
+
 fn write_hop(hop: &HopOutcome<'_>, out: &mut String) {
     out.push_str("{\"target\":");
     write_string(out, hop.target);
     out.push_str(",\"allowed\":");
     out.push_str(if hop.allowed() { "true" } else { "false" });
     out.push_str(",\"as\":");
-    write_string(out, hop.identity().name());
+    write_name(out, hop.identity().name());
     out.push_str(",\"reason\":");
-    write_string(out, hop.reason.name());
+    write_name(out, hop.reason.name());
     out.push('}');
 }
 

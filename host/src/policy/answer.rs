@@ -82,13 +82,13 @@ impl<'r> PolicyAnswer<'r> {
     pub(super) fn new(
         request: &'r OwnedRequest,
         answer: Compact,
-        policy: &Arc<LoadedPolicy>,
+        policy: Arc<LoadedPolicy>,
         generation: u64,
     ) -> PolicyAnswer<'r> {
         PolicyAnswer {
             request,
             answer,
-            policy: Arc::clone(policy),
+            policy,
             generation,
         }
     }

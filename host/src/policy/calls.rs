@@ -123,7 +123,8 @@ pub(super) fn decide_batch(
     Ok(())
 }
 
-/// `decide_records`: writes `count` encoded records, calls, copies the answer records out.
+/// `decide_records`: writes `count` encoded records, calls, copies the answer records into
+/// `out` (cleared first).
 pub(super) fn decide_records(
     store: &mut Store<StoreState>,
     exports: &Exports,
@@ -131,7 +132,8 @@ pub(super) fn decide_records(
     limits: &Limits,
     records: &[u8],
     count: usize,
-) -> Result<Vec<u8>, Fault> {
+    out: &mut Vec<u8>,
+) -> Result<(), Fault> {
     let f = exports.decide_records.as_ref().ok_or(Fault::Unsupported)?;
     let answers_len = count * ANSWER_SIZE;
     let base = buffer.reserve(store, exports, limits, records.len() + answers_len)?;
@@ -160,12 +162,14 @@ pub(super) fn decide_records(
     if done != i32_of(count)? {
         return Err(Fault::MalformedAnswer);
     }
-    exports
+    let answers = exports
         .memory
         .data(&*store)
         .get(out_addr..out_addr + answers_len)
-        .map(<[u8]>::to_vec)
-        .ok_or(Fault::MalformedAnswer)
+        .ok_or(Fault::MalformedAnswer)?;
+    out.clear();
+    out.extend_from_slice(answers);
+    Ok(())
 }
 
 /// The JSON entry (`explain` in v1, `decide_json` in v2): `alloc`, write, call, `dealloc`,

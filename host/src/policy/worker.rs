@@ -63,6 +63,8 @@ pub struct Worker {
     /// Reused between batches (no allocation per call on the hot path).
     scratch: Vec<i64>,
     answers: Vec<i64>,
+    records: Vec<u8>,
+    record_answers: Vec<u8>,
     /// While set, the worker answers from this generation only, even if a reload happened
     /// (and re-instantiates it, not the newer one, after a fault): one answer (an array)
     /// comes from one policy generation.
@@ -92,6 +94,8 @@ impl Worker {
             uncounted: 0,
             scratch: Vec::new(),
             answers: Vec::new(),
+            records: Vec::new(),
+            record_answers: Vec::new(),
             pinned: None,
             last_generation: None,
         }
@@ -246,8 +250,20 @@ impl Worker {
         if !request.is_valid() {
             return invalid(request);
         }
+        match self.packed_call(request) {
+            Ok((_, verdict)) => verdict,
+            Err(fault) => Verdict::Fault(fault),
+        }
+    }
+
+    /// One `decide` call for a valid packed request: the checked verdict and the module
+    /// that gave it.
+    fn packed_call(
+        &mut self,
+        request: PackedRequest,
+    ) -> Result<(Arc<LoadedPolicy>, Verdict), Fault> {
         self.count(1);
-        let result = self.with_live(|live, limits| {
+        let (policy, raw) = self.with_live(|live, limits| {
             if !expressible(live.policy.version, request) {
                 return Err(Fault::Unsupported);
             }
@@ -258,11 +274,9 @@ impl Worker {
                 .call(&mut live.store, request.raw())
                 .map_err(|e| Fault::from_call_error(&e, live.store.data()))?;
             Ok((Arc::clone(&live.policy), raw))
-        });
-        match result {
-            Ok((policy, raw)) => self.checked(&policy, request, raw),
-            Err(fault) => Verdict::Fault(fault),
-        }
+        })?;
+        let verdict = self.checked(&policy, request, raw);
+        Ok((policy, verdict))
     }
 
     /// Decides many packed requests with one `decide_batch` call. Invalid requests are
@@ -335,9 +349,41 @@ impl Worker {
     /// path, others the binary records (ABI v2) or the JSON entry (ABI v1). The answer is
     /// checked against the reference; `Err` is the fault (answer fail-closed).
     pub fn decide<'r>(&mut self, request: &'r OwnedRequest) -> Result<PolicyAnswer<'r>, Fault> {
-        self.decide_many(std::slice::from_ref(&request))
+        self.pinned = None;
+        let answer = self.decide_one_pinned(request);
+        self.pinned = None;
+        answer
+    }
+
+    /// [`decide`](Self::decide) on one instance, without the collections of
+    /// [`decide_many`](Self::decide_many) (the server's single request: the hot path).
+    fn decide_one_pinned<'r>(
+        &mut self,
+        request: &'r OwnedRequest,
+    ) -> Result<PolicyAnswer<'r>, Fault> {
+        if request.hops().is_empty() {
+            // One `decide` call: the answer and the catalog come from the same instance.
+            let (policy, verdict) = self.packed_call(PackedRequest::pack(request))?;
+            let generation = self.generation().unwrap_or(0);
+            return match verdict {
+                Verdict::Decided(d, own) => Ok(PolicyAnswer::new(
+                    request,
+                    answer::Compact::hop_free(d, own),
+                    policy,
+                    generation,
+                )),
+                Verdict::Fault(f) => Err(f),
+                Verdict::Invalid(_) => Err(Fault::MalformedAnswer),
+            };
+        }
+        let policy = self.policy()?;
+        let generation = self.generation().unwrap_or(0);
+        self.pinned = Some((generation, Arc::clone(&policy)));
+        let compact = self
+            .decide_with_hops(&policy, std::slice::from_ref(&request))
             .pop()
-            .unwrap_or(Err(Fault::MalformedAnswer))
+            .unwrap_or(Err(Fault::MalformedAnswer))?;
+        Ok(PolicyAnswer::new(request, compact, policy, generation))
     }
 
     /// Decides many validated requests: the hop-free ones in one `decide_batch` call, the
@@ -385,7 +431,7 @@ impl Worker {
                         Some(Verdict::Decided(d, own)) => Ok(PolicyAnswer::new(
                             r,
                             answer::Compact::hop_free(d, own),
-                            &policy,
+                            Arc::clone(&policy),
                             generation,
                         )),
                         Some(Verdict::Fault(f)) => Err(f),
@@ -395,7 +441,7 @@ impl Worker {
                     hop_answers
                         .next()
                         .unwrap_or(Err(Fault::MalformedAnswer))
-                        .map(|a| PolicyAnswer::new(r, a, &policy, generation))
+                        .map(|a| PolicyAnswer::new(r, a, Arc::clone(&policy), generation))
                 }
             })
             .collect()
@@ -417,28 +463,47 @@ impl Worker {
                 .map(|r| self.decide_v1_json(policy, r))
                 .collect();
         }
-        let mut records = Vec::new();
-        for r in requests {
-            if onbehalf_abi::record::encode(*r, &mut records).is_none() {
-                return requests
-                    .iter()
-                    .map(|_| Err(Fault::MalformedAnswer))
-                    .collect();
-            }
-        }
-        let bytes = self.with_live(|live, limits| {
+        let mut records = std::mem::take(&mut self.records);
+        let mut bytes = std::mem::take(&mut self.record_answers);
+        records.clear();
+        let answers = if requests
+            .iter()
+            .all(|r| onbehalf_abi::record::encode(*r, &mut records).is_some())
+        {
+            self.records_answered(policy, requests, &records, &mut bytes)
+        } else {
+            requests
+                .iter()
+                .map(|_| Err(Fault::MalformedAnswer))
+                .collect()
+        };
+        self.records = records;
+        self.record_answers = bytes;
+        answers
+    }
+
+    /// One `decide_records` call with the encoded `records`, each answer checked.
+    fn records_answered(
+        &mut self,
+        policy: &LoadedPolicy,
+        requests: &[&OwnedRequest],
+        records: &[u8],
+        bytes: &mut Vec<u8>,
+    ) -> Vec<answer::Checked> {
+        let called = self.with_live(|live, limits| {
             calls::decide_records(
                 &mut live.store,
                 &live.exports,
                 &mut live.buffer,
                 limits,
-                &records,
+                records,
                 requests.len(),
+                bytes,
             )
         });
-        match bytes {
+        match called {
             Err(fault) => requests.iter().map(|_| Err(fault)).collect(),
-            Ok(bytes) => requests
+            Ok(()) => requests
                 .iter()
                 .zip(bytes.chunks_exact(onbehalf_abi::record::ANSWER_SIZE))
                 .map(|(r, b)| {

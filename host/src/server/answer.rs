@@ -91,7 +91,12 @@ fn decide_into(
     shape: &[Result<(), &RequestError>],
     out: &mut String,
 ) -> Option<Fault> {
-    let mut answers = worker.decide_many(requests).into_iter().zip(requests);
+    // One request (the common case) without the collections of a batch.
+    let (one, many) = match requests {
+        [request] => (Some(worker.decide(request)), Vec::new()),
+        _ => (None, worker.decide_many(requests)),
+    };
+    let mut answers = one.into_iter().chain(many).zip(requests);
     let mut first_fault = None;
     for (i, entry) in shape.iter().enumerate() {
         if i > 0 {
