@@ -1,4 +1,4 @@
-//! onbehalf in the browser and in Node: [`decide`], [`explain`], [`fixes`], [`exposure`] and
+//! onbehalf in the browser and in Node: [`decide`], [`explain`], [`fix`], [`exposure`] and
 //! [`catalog`] take and return plain JS objects in exactly the spec's JSON shapes;
 //! [`fix_json`] and [`exposure_json`] return the core's JSON text itself (byte-identical to
 //! `onbehalf fix`). JS objects go through the very
@@ -89,7 +89,7 @@ pub fn explain_json(text: &str) -> Result<JsValue, JsValue> {
 /// The fix answer for one request object, `{"decision": …, "fixes": [ … ]}` (fixes ranked; the
 /// first is the one to recommend unless it `lowers_security`), or throws an error with `code`.
 #[wasm_bindgen(unchecked_return_type = "FixAnswer")]
-pub fn fixes(
+pub fn fix(
     #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
     let request = from_js(request)?;

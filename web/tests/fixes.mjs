@@ -87,15 +87,15 @@ export async function fixTests({ page, pkg, origin, check, cli, open, shown, sho
     assert.deepEqual(await axe(page), []);
   });
 
-  await check("the wasm exports' objects equal their JSON text (fixes, exposure)", () => {
+  await check("the wasm exports' objects equal their JSON text (fix, exposure)", () => {
     for (const text of requests) {
-      for (const [object, json] of [[pkg.fixes, pkg.fixJson], [pkg.exposure, pkg.exposureJson]]) {
+      for (const [object, json] of [[pkg.fix, pkg.fixJson], [pkg.exposure, pkg.exposureJson]]) {
         const want = JSON.parse(json(text));
         if (want.error) assert.throws(() => object(JSON.parse(text)), (e) => e.code === want.error.code, text);
         else assert.deepEqual(object(JSON.parse(text)), want, text);
       }
     }
-    assert.throws(() => pkg.fixes({ level: "superuser" }), (e) => e.code === "unknown-level");
+    assert.throws(() => pkg.fix({ level: "superuser" }), (e) => e.code === "unknown-level");
     assert.equal(JSON.parse(pkg.exposureJson('{"level":"superuser"}')).error.code, "unknown-level");
   });
 

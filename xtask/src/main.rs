@@ -5,6 +5,7 @@
 mod bench;
 mod callgrind;
 mod fuzz;
+mod npm;
 mod process;
 mod soak;
 mod stress;
@@ -43,6 +44,9 @@ enum Command {
     },
     /// Build the web explainer into `web/dist/` (a static site).
     Web,
+    /// Build the npm package (`target/npm/onbehalf-*.tgz`) and test it as a consumer would:
+    /// installed into a fresh project, type-checked, its suite under Node's test runner.
+    Npm,
     /// The criterion benchmarks and the HTTP load runs, then the table of BENCHMARKS.md.
     Bench,
     /// Every fuzz target for a while, from the committed corpus.
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::Test { stress: Some(runs) } => stress::stress(runs),
         Command::Serve { serve_args } => web::serve(&serve_args),
         Command::Web => web::web(),
+        Command::Npm => web::web_deps().and_then(|()| npm::npm_test()),
         Command::Bench => bench::bench(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::Soak { seconds } => soak::soak(seconds, true),

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::process::{cargo, ensure_cargo_tool, ensure_wasm_target, Result, TESTED};
-use crate::{callgrind, fuzz, soak, web};
+use crate::{callgrind, fuzz, npm, soak, web};
 
 /// The cargo-deny version `xtask` installs when it is missing.
 const CARGO_DENY_VERSION: &str = "0.20.2";
@@ -119,5 +119,6 @@ fn all_steps(steps: &mut Steps) -> Result {
     steps.run("soak", || soak::soak(SOAK_SMOKE_SECONDS, false))?;
     steps.run("fuzz", || fuzz::smoke(FUZZ_SMOKE_SECONDS))?;
     steps.run("web", web::web_test)?;
+    steps.run("npm", npm::npm_test)?;
     Ok(())
 }

@@ -88,11 +88,21 @@ pub fn web() -> Result {
     Ok(())
 }
 
-pub fn web_test() -> Result {
+/// `web/dist/` and the web tests' npm dependencies (`npm ci`: playwright-core, axe-core and
+/// TypeScript, which the npm package's consumer test also uses).
+pub fn web_deps() -> Result {
     web()?;
+    run_in(
+        &root().join("web"),
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+    )
+}
+
+pub fn web_test() -> Result {
+    web_deps()?;
     ensure_debian_package("/usr/bin/chromium", "chromium")?;
     let web_dir = root().join("web");
-    run_in(&web_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
     build_workspace_bins()?;
     run_in(
         &web_dir,
