@@ -1,4 +1,4 @@
-//! The request's field table machinery: the [`record!`] macro turns one declarative list of
+//! The request's field table machinery: the `record!` macro turns one declarative list of
 //! fields (name, type, default, documentation, packed position, follow-up check) into the
 //! typed struct, its §4 reading in the spec's order, its canonical JSON, its packed bits and
 //! the [`FieldInfo`] table the catalog, the `table` columns and the TypeScript types are

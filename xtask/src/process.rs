@@ -16,9 +16,15 @@ pub fn root() -> PathBuf {
 
 /// Runs `program args` in `dir`, echoing it; an error names the command and its status.
 pub fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result {
+    run_with_env(dir, program, args, &[])
+}
+
+/// [`run_in`] with extra environment variables.
+pub fn run_with_env(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result {
     eprintln!("xtask: $ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;

@@ -2,7 +2,9 @@
 
 use std::time::Instant;
 
-use crate::process::{cargo, ensure_cargo_tool, ensure_wasm_target, Result, TESTED};
+use crate::process::{
+    cargo, cargo_bin, ensure_cargo_tool, ensure_wasm_target, root, run_with_env, Result, TESTED,
+};
 use crate::{callgrind, fuzz, npm, soak, web};
 
 /// The cargo-deny version `xtask` installs when it is missing.
@@ -98,6 +100,16 @@ fn all_steps(steps: &mut Steps) -> Result {
                 &["--all-targets", "--", "-D", "warnings"][..],
             ]
             .concat(),
+        )
+    })?;
+    // The API documentation of every crate, its intra-doc links resolved (the doctests run
+    // with the tests). Same features as every other build: no dependency is built again.
+    steps.run("doc", || {
+        run_with_env(
+            &root(),
+            &cargo_bin(),
+            &[&["doc"][..], &TESTED[..], &["--no-deps"][..]].concat(),
+            &[("RUSTDOCFLAGS", "-D warnings")],
         )
     })?;
     steps.run("deny", deny)?;

@@ -1,5 +1,5 @@
 //! `probe PATH ROUNDS`: runs one hot path over the standard mix `ROUNDS` times, for
-//! `cargo xtask callgrind`, which counts the instructions of [`measured`] alone under
+//! `cargo xtask callgrind`, which counts the instructions of [`onbehalf_probe_measured`] alone under
 //! Valgrind's Callgrind (setup — table, engine, module compilation — is not counted).
 //! Instruction counts are deterministic where timings are not: they are the regression gate;
 //! timings stay in criterion.

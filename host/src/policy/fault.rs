@@ -79,3 +79,12 @@ impl Fault {
         }
     }
 }
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "policy module fault: {}", self.name())
+    }
+}
+
+/// A fault is an error to an embedder (`?` in a function returning `Box<dyn Error>`).
+impl std::error::Error for Fault {}

@@ -11,7 +11,7 @@
 //! | `GET /…` | the web explainer's static files, when a web directory is given |
 //!
 //! HTTP-layer errors use the codes of [`HttpError`] (every 4xx/5xx carries the JSON error
-//! object, hyper's and axum's own included: [`track`] fills bare ones); request errors use
+//! object, hyper's and axum's own included: `track.rs` fills bare ones); request errors use
 //! the spec's codes. User input never causes a 500.
 //!
 //! Work: small bodies are decided on the async thread that read them; larger ones and
