@@ -145,3 +145,22 @@ pub fn decide_json(ptr: i32, len: i32, decide: fn(&str) -> String) -> i64 {
     };
     output(answer.as_bytes())
 }
+
+/// The last answer of an embedding-kit entry, `(ptr << 32) | len` (0: none): it stays
+/// valid until the next kit call, which releases it, so a host reads it without a
+/// `dealloc` call of its own (each call costs a host in another language tens of µs).
+static KIT_ANSWER: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// An embedding-kit entry: the `len` bytes at `ptr` → `(out_ptr << 32) | out_len` of `f`'s
+/// answer (0 if out of memory), owned by the kit until its next call.
+#[must_use]
+pub fn bytes_call(ptr: i32, len: i32, f: fn(&[u8]) -> alloc::vec::Vec<u8>) -> i64 {
+    use core::sync::atomic::Ordering::Relaxed;
+    let previous = KIT_ANSWER.swap(0, Relaxed);
+    if previous != 0 {
+        dealloc((previous >> 32) as u32 as i32, previous as u32 as i32);
+    }
+    let answer = output(&f(input(ptr, len)));
+    KIT_ANSWER.store(answer as u64, Relaxed);
+    answer
+}

@@ -14,9 +14,16 @@
 
 extern crate alloc;
 
+pub mod check;
+pub mod fault;
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
+pub mod limits;
+pub mod reasons;
 pub mod record;
+
+pub use fault::Fault;
+pub use limits::Limits;
 
 /// ABI version 1: packed hop-free requests (`decide`, `decide_batch`) and JSON (`explain`).
 pub const ABI_V1: i32 = 1;
@@ -289,6 +296,28 @@ macro_rules! export_policy_v2 {
             pub extern "C" fn decide_json(ptr: i32, len: i32) -> i64 {
                 $crate::guest::decide_json(ptr, len, <$policy as $crate::PolicyV2>::decide_json)
             }
+        }
+    };
+}
+
+/// Defines the embedding kit's exports (`docs/policy-abi.md` §11): each `name => function`
+/// becomes `name(ptr: i32, len: i32) -> i64`, bytes in, bytes out (the `decide_json` memory
+/// protocol), over `function: fn(&[u8]) -> Vec<u8>`. The default module exports the kit so
+/// that a host in another language (the Python package) validates, encodes and checks
+/// through the very code the Rust host runs.
+#[macro_export]
+macro_rules! export_kit {
+    ($($name:ident => $function:path),+ $(,)?) => {
+        #[cfg(target_arch = "wasm32")]
+        mod onbehalf_kit_exports {
+            use super::*;
+            $(
+                /// Embedding kit: bytes in, bytes out.
+                #[no_mangle]
+                pub extern "C" fn $name(ptr: i32, len: i32) -> i64 {
+                    $crate::guest::bytes_call(ptr, len, $function)
+                }
+            )+
         }
     };
 }

@@ -85,6 +85,13 @@ enum Command {
     /// Measure a policy module on the standard request mix (single calls, batches, requests
     /// with hops), beside the embedded default module and the native core, with its fuel.
     Bench(bench::BenchArgs),
+    /// Write an embedded policy module to stdout: the default one (the reference engine, and
+    /// the embedding kit a host in another language uses) or the strict example.
+    Module {
+        /// Which module.
+        #[arg(value_enum, default_value = "default")]
+        which: EmbeddedModule,
+    },
     /// Print the decision for every hop-free request in one domain (230,400 rows).
     Table {
         /// Output format.
@@ -95,6 +102,15 @@ enum Command {
         #[arg(long)]
         realm_classes: bool,
     },
+}
+
+/// Which embedded module `onbehalf module` writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EmbeddedModule {
+    /// The default policy: the reference engine (it also carries the embedding kit).
+    Default,
+    /// The strict example policy (`examples/strict-policy`).
+    StrictExample,
 }
 
 #[derive(Subcommand)]
@@ -237,6 +253,10 @@ fn run(cli: Cli) -> io::Result<ExitCode> {
             }
         }
         Command::Serve(args) => return serve::run(args),
+        Command::Module { which } => out.write_all(match which {
+            EmbeddedModule::Default => onbehalf_host::policy::DEFAULT_MODULE,
+            EmbeddedModule::StrictExample => onbehalf_host::policy::STRICT_EXAMPLE_MODULE,
+        })?,
         Command::Bench(args) => match bench::run(&args) {
             Ok(report) => write!(out, "{report}")?,
             Err(e) => {

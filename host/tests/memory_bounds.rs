@@ -9,6 +9,7 @@
 
 use onbehalf_host::policy::{Fault, Limits, LoadError, PolicyHost, Verdict, DEFAULT_MODULE};
 use onbehalf_host::server::ServerConfig;
+use onbehalf_testkit::corpus::MEMORY_BOMB;
 use onbehalf_testkit::hostile::{delegation, hostile, hostile_with, impersonation, with_padding};
 use onbehalf_testkit::http::{post_json, request};
 use onbehalf_testkit::server::start_default;
@@ -23,9 +24,6 @@ fn rss_kib() -> u64 {
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
-
-/// Grows memory 1 MiB at a time until the limit refuses (traps).
-const MEMORY_BOMB: &str = "(loop $l (drop (memory.grow (i32.const 16))) (br $l))";
 
 /// Grows memory 1 MiB at a time and writes to every 4 KiB of it, so the memory is really
 /// resident, until the limit refuses. (Filling it with `memory.fill` would not do: wasmtime

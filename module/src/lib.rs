@@ -8,6 +8,8 @@ extern crate alloc;
 
 use alloc::string::String;
 
+pub mod kit;
+
 use onbehalf_abi::record::{Answer, RecordView};
 use onbehalf_core::PackedRequest;
 

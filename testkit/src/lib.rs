@@ -5,6 +5,7 @@
 //! ([`requests`]), heavy and abusive clients ([`load`]), and waiting with a deadline for something asynchronous ([`wait`]).
 #![forbid(unsafe_code)]
 
+pub mod corpus;
 pub mod fuzz;
 pub mod hostile;
 pub mod http;

@@ -7,6 +7,8 @@ mod callgrind;
 mod fuzz;
 mod npm;
 mod process;
+mod python;
+mod readme;
 mod soak;
 mod stress;
 mod test;
@@ -47,6 +49,9 @@ enum Command {
     /// Build the npm package (`target/npm/onbehalf-*.tgz`) and test it as a consumer would:
     /// installed into a fresh project, type-checked, its suite under Node's test runner.
     Npm,
+    /// Build the Python package (`python/`, the embedded default module as package data)
+    /// into a fresh virtualenv and run its pytest suite and README's Python example.
+    Python,
     /// The criterion benchmarks and the HTTP load runs, then the table of BENCHMARKS.md.
     Bench,
     /// Every fuzz target for a while, from the committed corpus.
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         Command::Serve { serve_args } => web::serve(&serve_args),
         Command::Web => web::web(),
         Command::Npm => web::web_deps().and_then(|()| npm::npm_test()),
+        Command::Python => python::python_test(),
         Command::Bench => bench::bench(),
         Command::Fuzz { seconds } => fuzz::fuzz(seconds),
         Command::Soak { seconds } => soak::soak(seconds, true),

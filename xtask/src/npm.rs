@@ -12,6 +12,7 @@ use std::process::Command;
 use onbehalf_core::json::Value;
 
 use crate::process::{build_workspace_bins, root, run_in, Result};
+use crate::readme;
 
 /// The package name on npm.
 const NAME: &str = "onbehalf";
@@ -35,10 +36,6 @@ export * from "./onbehalf_wasm.js";
 
 fn write(path: &Path, text: &str) -> Result {
     fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
-}
-
-fn read(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))
 }
 
 fn text(s: &str) -> Value {
@@ -83,47 +80,9 @@ fn manifest() -> Value {
     ])
 }
 
-/// The README's "Use it from JavaScript" section: its text, its first `js` block (the
-/// example) and the `text` block after it (the example's output).
-struct ReadmeExample {
-    section: String,
-    code: String,
-    output: String,
-}
-
-fn fenced_block(text: &str, lang: &str) -> Option<(String, usize)> {
-    let open = format!("```{lang}\n");
-    let start = text.find(&open)? + open.len();
-    let len = text.get(start..)?.find("```")?;
-    Some((text.get(start..start + len)?.to_owned(), start + len + 3))
-}
-
-fn readme_example() -> Result<ReadmeExample> {
-    let readme = read(&root().join("README.md"))?;
-    let heading = "## Use it from JavaScript";
-    let start = readme
-        .find(heading)
-        .ok_or_else(|| format!("README.md has no `{heading}` section"))?;
-    let rest = readme.get(start..).unwrap_or_default();
-    let end = rest
-        .get(1..)
-        .and_then(|r| r.find("\n## "))
-        .map_or(rest.len(), |e| e + 1);
-    let section = rest.get(..end).unwrap_or_default().to_owned();
-    let missing = || format!("`{heading}` needs a ```js block followed by a ```text block");
-    let (code, after) = fenced_block(&section, "js").ok_or_else(missing)?;
-    let (output, _) =
-        fenced_block(section.get(after..).unwrap_or_default(), "text").ok_or_else(missing)?;
-    Ok(ReadmeExample {
-        section,
-        code,
-        output,
-    })
-}
-
 /// Assembles the package from `web/dist/pkg/` (built by `cargo xtask web`) and packs it;
 /// returns the tarball.
-fn pack(example: &ReadmeExample) -> Result<PathBuf> {
+fn pack(example: &readme::Example) -> Result<PathBuf> {
     let root = root();
     let out = root.join("target/npm");
     let package = out.join("package");
@@ -157,7 +116,7 @@ fn pack(example: &ReadmeExample) -> Result<PathBuf> {
 /// The npm package, built and tested as a consumer uses it. Needs `web/dist/` (`web()`)
 /// and the web tests' `npm ci` (TypeScript is their dev dependency).
 pub fn npm_test() -> Result {
-    let example = readme_example()?;
+    let example = readme::example("## Use it from JavaScript", "js")?;
     let tarball = pack(&example)?;
     let root = root();
     let consumer = root.join("target/npm/consumer");
@@ -203,15 +162,7 @@ pub fn npm_test() -> Result {
         ));
     }
     write(&consumer.join("readme.mjs"), &example.code)?;
-    let run = node(&["readme.mjs"])?;
-    let printed = String::from_utf8_lossy(&run.stdout);
-    if !run.status.success() || printed != example.output {
-        return Err(format!(
-            "README.md's JavaScript example printed\n{printed}{}\ninstead of\n{}",
-            String::from_utf8_lossy(&run.stderr),
-            example.output
-        ));
-    }
+    example.check_output(&node(&["readme.mjs"])?)?;
     eprintln!("xtask: npm package {tarball}: consumer install, types, tests and README example ok");
     Ok(())
 }

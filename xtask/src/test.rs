@@ -5,7 +5,7 @@ use std::time::Instant;
 use crate::process::{
     cargo, cargo_bin, ensure_cargo_tool, ensure_wasm_target, root, run_with_env, Result, TESTED,
 };
-use crate::{callgrind, fuzz, npm, soak, web};
+use crate::{callgrind, fuzz, npm, python, soak, web};
 
 /// The cargo-deny version `xtask` installs when it is missing.
 const CARGO_DENY_VERSION: &str = "0.20.2";
@@ -132,5 +132,6 @@ fn all_steps(steps: &mut Steps) -> Result {
     steps.run("fuzz", || fuzz::smoke(FUZZ_SMOKE_SECONDS))?;
     steps.run("web", web::web_test)?;
     steps.run("npm", npm::npm_test)?;
+    steps.run("python", python::python_test)?;
     Ok(())
 }

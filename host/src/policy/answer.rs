@@ -4,16 +4,13 @@
 
 use std::sync::Arc;
 
-use onbehalf_abi::record::{self, Answer, OWN_REASON};
-use onbehalf_core::json::{decision_from_value, decision_with_own_reasons, OwnedRequest, Value};
-use onbehalf_core::{
-    invariants, Decision, ForestTrust, HopOutcome, HopReason, PackedDecision, RawDecision, Realm,
-    Storage, MAX_HOPS,
-};
+use onbehalf_abi::check;
+use onbehalf_core::json::{OwnedRequest, Value};
+use onbehalf_core::{Decision, HopOutcome, HopReason, PackedDecision, MAX_HOPS};
 
 use super::fault::Fault;
 use super::load::LoadedPolicy;
-use super::reasons::OwnReason;
+use onbehalf_abi::reasons::OwnReason;
 
 /// A checked answer, compact (a few words, where a [`Decision`] with its inline hops is
 /// hundreds of bytes: answers are moved and collected per request on the hot path): the
@@ -147,85 +144,30 @@ impl<'r> PolicyAnswer<'r> {
     /// The decision object, with the module's own codes after the spec's.
     #[must_use]
     pub fn to_value(&self) -> Value {
-        let own: Vec<&str> = self.own_reasons().map(|r| r.code.as_str()).collect();
-        let hop_own: Vec<Option<&str>> = self
-            .hop_own()
+        let catalog: Vec<&str> = self
+            .policy
+            .reasons
             .iter()
-            .map(|n| {
-                n.and_then(|n| self.policy.reasons.get(usize::from(n)))
-                    .map(|r| r.code.as_str())
-            })
+            .map(|r| r.code.as_str())
             .collect();
-        decision_with_own_reasons(&self.decision(), &own, &hop_own)
+        check::render(&self.decision(), self.answer.own, self.hop_own(), &catalog)
     }
 }
 
-/// A packed answer's decision and own reasons, if well-formed: a spec decision, and (ABI v2)
-/// own-reason bits within the module's catalog.
+/// A packed answer's decision and own reasons, if well-formed (`onbehalf_abi::check`).
 pub(super) fn packed(policy: &LoadedPolicy, raw: i64) -> Option<(PackedDecision, u32)> {
-    let (spec, own) = if policy.version >= onbehalf_abi::ABI_V2 {
-        record::split_own_reasons(raw)
-    } else {
-        (raw, 0)
-    };
-    let catalog = policy.reasons.len();
-    let own_ok = catalog >= 32 || own >> catalog == 0;
-    match RawDecision::classify(spec) {
-        RawDecision::Decision(d) if own_ok => Some((d, own)),
-        _ => None,
-    }
-}
-
-/// Whether a hop uses the revision-3 fields (an ABI v1 module cannot see them).
-pub(super) fn uses_realms<S: Storage>(hop: &onbehalf_core::Hop<S>) -> bool {
-    hop.realm != Realm::SameDomain || hop.forest_trust != ForestTrust::blank()
-}
-
-/// Checks `answer` against the engine's own decision for `request`.
-fn within_reference(request: &OwnedRequest, answer: &Decision<'_>) -> Result<(), Fault> {
-    let reference = onbehalf_core::decide(request).map_err(|_| Fault::MalformedAnswer)?;
-    invariants::within_reference(&reference, answer).map_err(|_| Fault::ExceedsReference)
+    check::packed(policy.version, policy.reasons.len(), raw)
 }
 
 /// An answer record (ABI v2) for `request`, checked.
 pub(super) fn record(policy: &LoadedPolicy, request: &OwnedRequest, bytes: &[u8]) -> Checked {
-    let answer = Answer::from_bytes(bytes).ok_or(Fault::MalformedAnswer)?;
-    let (decision, own) = packed(policy, answer.decision).ok_or(Fault::MalformedAnswer)?;
-    let d = decision.unpack();
-    let mut outcomes = [HopOutcome {
-        target: "",
-        reason: HopReason::ChainBroken,
-    }; MAX_HOPS];
-    let mut hop_own = [None; MAX_HOPS];
-    let hops = request.hops().iter().zip(answer.hops).zip(&mut hop_own);
-    for (((hop, byte), own_slot), slot) in hops.zip(&mut outcomes) {
-        let reason = if byte & OWN_REASON != 0 {
-            let n = byte & !OWN_REASON;
-            if usize::from(n) >= policy.reasons.len() {
-                return Err(Fault::MalformedAnswer);
-            }
-            *own_slot = Some(n);
-            HopReason::TargetNotAllowed
-        } else {
-            record::hop_reason(byte).ok_or(Fault::MalformedAnswer)?
-        };
-        *slot = HopOutcome {
-            target: hop.target.as_str(),
-            reason,
-        };
-    }
-    let outcomes = outcomes
-        .get(..request.hops().len())
-        .ok_or(Fault::MalformedAnswer)?;
-    let decision = Decision::with_hops(d.effective, d.reach, d.reasons, outcomes)
-        .ok_or(Fault::MalformedAnswer)?;
-    within_reference(request, &decision)?;
+    let (decision, own, hop_own) =
+        check::record(policy.version, policy.reasons.len(), request, bytes)?;
     Ok(Compact::of(&decision, own, hop_own))
 }
 
 /// A JSON answer (ABI v1) for `request`, checked.
 pub(super) fn json(request: &OwnedRequest, value: &Value) -> Checked {
-    let decision = decision_from_value(value, request).ok_or(Fault::MalformedAnswer)?;
-    within_reference(request, &decision)?;
+    let decision = check::json(request, value)?;
     Ok(Compact::of(&decision, 0, [None; MAX_HOPS]))
 }

@@ -6,9 +6,9 @@
 use onbehalf_abi::record::ANSWER_SIZE;
 use wasmtime::{Memory, Store, TypedFunc};
 
-use super::fault::Fault;
-use super::limits::Limits;
+use super::fault::{Classify, Fault};
 use super::store::StoreState;
+use onbehalf_abi::Limits;
 
 /// The typed exports of one live instance.
 pub(super) struct Exports {

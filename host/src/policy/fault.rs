@@ -1,74 +1,18 @@
-//! Faults: what can go wrong inside a policy-module call, each answered fail-closed
-//! (`onbehalf_core::json::fail_closed_for`). Faults are told apart by wasmtime's trap codes
-//! and by flags the host sets itself (the memory cap), never by matching error text.
+//! Classifying a failed wasmtime call as a [`Fault`] (the fault vocabulary itself is the ABI
+//! crate's): wasmtime's trap codes and the store's memory-cap flag, never error text.
+
+pub use onbehalf_abi::Fault;
 
 use super::store::StoreState;
 
-/// Why a call into a policy module did not produce a usable answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fault {
-    /// The module trapped (unreachable, out-of-bounds access, division by zero, …).
-    Trap,
-    /// The call used up its fuel (an endless or too-long loop).
-    OutOfFuel,
-    /// The call exhausted the wasm stack (deep recursion).
-    StackOverflow,
-    /// The module tried to grow memory beyond its cap.
-    MemoryLimit,
-    /// The module answered something that is not a well-formed decision for the request.
-    MalformedAnswer,
-    /// The module answered more than the reference engine grants (a higher level or reach, a
-    /// hop the reference denies) or a decision that contradicts itself: a policy may only
-    /// restrict.
-    ExceedsReference,
-    /// The module's ABI version cannot express the request (an ABI v1 module and a request
-    /// across domains or forests); nothing was asked of the module.
-    Unsupported,
-    /// A fresh instance could not be created.
-    Instantiate,
+/// The classification of a failed call.
+pub(crate) trait Classify {
+    /// Classifies a failed call: wasmtime's trap code, or the store's memory-cap flag.
+    fn from_call_error(error: &wasmtime::Error, state: &StoreState) -> Fault;
 }
 
-impl Fault {
-    /// Every fault kind (for metrics).
-    pub const ALL: [Fault; 8] = [
-        Fault::Trap,
-        Fault::OutOfFuel,
-        Fault::StackOverflow,
-        Fault::MemoryLimit,
-        Fault::MalformedAnswer,
-        Fault::ExceedsReference,
-        Fault::Unsupported,
-        Fault::Instantiate,
-    ];
-
-    /// Stable name (metrics label, log field, `x-onbehalf-fault` header).
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            Fault::Trap => "trap",
-            Fault::OutOfFuel => "out-of-fuel",
-            Fault::StackOverflow => "stack-overflow",
-            Fault::MemoryLimit => "memory-limit",
-            Fault::MalformedAnswer => "malformed-answer",
-            Fault::ExceedsReference => "exceeds-reference",
-            Fault::Unsupported => "unsupported-request",
-            Fault::Instantiate => "instantiate",
-        }
-    }
-
-    /// The reason code of the fail-closed answer: the module faulted, or (for an
-    /// unsupported request) its ABI is too old to be asked.
-    #[must_use]
-    pub const fn reason(self) -> &'static str {
-        match self {
-            Fault::Unsupported => onbehalf_core::json::POLICY_ABI_TOO_OLD,
-            _ => onbehalf_core::json::POLICY_MODULE_FAULT,
-        }
-    }
-
-    /// Classifies a failed call: wasmtime's trap code, or the store's memory-cap flag.
-    #[must_use]
-    pub fn from_call_error(error: &wasmtime::Error, state: &StoreState) -> Fault {
+impl Classify for Fault {
+    fn from_call_error(error: &wasmtime::Error, state: &StoreState) -> Fault {
         if state.memory_limit_hit() {
             return Fault::MemoryLimit;
         }
@@ -79,12 +23,3 @@ impl Fault {
         }
     }
 }
-
-impl std::fmt::Display for Fault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "policy module fault: {}", self.name())
-    }
-}
-
-/// A fault is an error to an embedder (`?` in a function returning `Box<dyn Error>`).
-impl std::error::Error for Fault {}

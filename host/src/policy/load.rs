@@ -9,9 +9,9 @@ use wasmtime::{Engine, ExternType, FuncType, InstancePre, Linker, Module, ValTyp
 
 use onbehalf_abi::Export;
 
-use super::limits::Limits;
-use super::reasons::OwnReason;
 use super::store::{new_store, StoreState};
+use onbehalf_abi::reasons::OwnReason;
+use onbehalf_abi::Limits;
 use onbehalf_core::{PackedRequest, RawDecision, Request, RequestedLevel};
 
 /// The newest policy ABI version this host speaks (it also loads version 1 modules).
@@ -237,7 +237,7 @@ fn own_reasons(
         .ok_or_else(|| {
             LoadError::Reasons("policy_reasons answered outside memory or not UTF-8".into())
         })?;
-    super::reasons::parse(text).map_err(LoadError::Reasons)
+    onbehalf_abi::reasons::parse(text).map_err(LoadError::Reasons)
 }
 
 /// Validates `bytes` as a policy module. See the module docs for the checks.

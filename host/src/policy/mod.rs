@@ -8,9 +8,7 @@ mod answer;
 mod calls;
 mod fault;
 mod faultlog;
-mod limits;
 mod load;
-mod reasons;
 mod store;
 mod worker;
 
@@ -21,10 +19,10 @@ use wasmtime::{Config, Engine};
 
 pub use answer::PolicyAnswer;
 pub use fault::Fault;
-pub use limits::Limits;
 pub use load::{LoadError, LoadedPolicy, ABI_VERSION};
+pub use onbehalf_abi::reasons::OwnReason;
+pub use onbehalf_abi::Limits;
 pub use onbehalf_core::json::{POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
-pub use reasons::OwnReason;
 pub use worker::{Verdict, Worker};
 
 /// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.

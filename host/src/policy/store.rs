@@ -3,7 +3,7 @@
 
 use wasmtime::{Engine, ResourceLimiter, Store};
 
-use super::limits::Limits;
+use onbehalf_abi::Limits;
 
 /// Data held by each wasmtime store.
 pub struct StoreState {

@@ -17,7 +17,7 @@ use wasmtime::Store;
 
 use super::answer::{self, PolicyAnswer};
 use super::calls::{self, Buffer, Exports};
-use super::fault::Fault;
+use super::fault::{Classify, Fault};
 use super::load::LoadedPolicy;
 use super::store::{fuel_burnt, new_store, refuel, StoreState};
 use super::Shared;
@@ -83,7 +83,7 @@ impl Drop for Worker {
 
 /// Whether the module of ABI `version` can be asked `request` (ABI v1 knows no realms).
 fn expressible(version: i32, request: PackedRequest) -> bool {
-    version >= onbehalf_abi::ABI_V2 || request.raw() >> onbehalf_core::TABLE_BITS == 0
+    version >= onbehalf_abi::ABI_V2 || onbehalf_abi::check::v1_can_express_packed(request)
 }
 
 impl Worker {
@@ -519,9 +519,7 @@ impl Worker {
 
     /// An ABI v1 module and a request with hops: the JSON entry.
     fn decide_v1_json(&mut self, policy: &LoadedPolicy, request: &OwnedRequest) -> answer::Checked {
-        if !expressible(policy.version, PackedRequest::pack(request))
-            || request.hops().iter().any(answer::uses_realms)
-        {
+        if !onbehalf_abi::check::v1_can_express(request) {
             self.shared.stats.count_fault(Fault::Unsupported, policy);
             return Err(Fault::Unsupported);
         }

@@ -1,7 +1,11 @@
 //! A module's own reason codes (policy ABI v2 `policy_reasons`): a JSON array of
 //! `{"code": …, "rule": …}`, checked strictly at load so an explanation can name them.
 
-use onbehalf_core::json::{Value, POLICY_MODULE_FAULT};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use onbehalf_core::json::{Value, POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
 use onbehalf_core::{HopReason, Reason};
 
 /// One of a module's own reason codes (ABI v2 `policy_reasons`).
@@ -29,6 +33,7 @@ fn kebab(code: &str) -> bool {
 
 fn taken(code: &str) -> bool {
     code == POLICY_MODULE_FAULT
+        || code == POLICY_ABI_TOO_OLD
         || Reason::from_name(code).is_some()
         || HopReason::from_name(code).is_some()
 }
@@ -43,7 +48,7 @@ pub fn parse(text: &str) -> Result<Vec<OwnReason>, String> {
     let Value::Array(items) = value else {
         return Err("not a JSON array".into());
     };
-    if items.len() > onbehalf_abi::record::MAX_OWN_REASONS {
+    if items.len() > crate::record::MAX_OWN_REASONS {
         return Err(format!("{} codes; at most 31", items.len()));
     }
     let mut out: Vec<OwnReason> = Vec::with_capacity(items.len());
@@ -76,6 +81,9 @@ pub fn parse(text: &str) -> Result<Vec<OwnReason>, String> {
 #[cfg(test)]
 mod tests {
     use super::parse;
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec::Vec;
 
     #[test]
     fn catalogs_are_checked_strictly() {
@@ -88,6 +96,7 @@ mod tests {
             r#"[{"code":"client-account-sensitive","rule":"x"}]"#,
             r#"[{"code":"hop-chain-broken","rule":"x"}]"#,
             r#"[{"code":"policy-module-fault","rule":"x"}]"#,
+            r#"[{"code":"policy-abi-too-old","rule":"x"}]"#,
             r#"[{"code":"a","rule":"x"},{"code":"a","rule":"y"}]"#,
             r#"[{"code":"a","rule":""}]"#,
             r#"[{"code":"a","rule":"x","extra":1}]"#,
