@@ -13,8 +13,8 @@ use onbehalf_host::policy::{
 };
 
 use onbehalf_testkit::hostile::{
-    delegation, hostile, hostile_module, hostile_with, impersonation, native, small_limits,
-    with_padding,
+    delegation, hostile, hostile_module, hostile_with, impersonation, native, small_limits, wat,
+    with_padding, V1_REST,
 };
 use onbehalf_testkit::wait::{eventually, PATIENCE};
 
@@ -167,17 +167,6 @@ fn json_path_faults_give_the_fail_closed_decision_for_every_hop() {
     assert_eq!(fault, Fault::MalformedAnswer);
 }
 
-#[allow(clippy::unwrap_used)] // a test helper: failing is its job
-fn wat(text: &str) -> Vec<u8> {
-    wat::parse_str(text).unwrap()
-}
-
-const GOOD_REST: &str = r#"
-  (func (export "decide_batch") (param i32 i32 i32) (result i32) local.get 2)
-  (func (export "alloc") (param i32) (result i32) i32.const 1024)
-  (func (export "dealloc") (param i32 i32))
-  (func (export "explain") (param i32 i32) (result i64) i64.const 0)"#;
-
 #[test]
 fn broken_modules_are_refused_at_load_with_a_named_error() {
     let limits = Limits::default();
@@ -188,7 +177,7 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
     let e = load(&wat(&format!(
         r#"(module (memory (export "memory") 1)
            (func (export "onbehalf_abi_version") (result i32) i32.const 3)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
     )));
     assert!(matches!(e, LoadError::AbiVersion { found: 3 }), "{e}");
     assert_eq!(e.name(), "abi-version");
@@ -196,7 +185,7 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
     let e = load(&wat(&format!(
         r#"(module (memory (export "memory") 1)
            (func (export "onbehalf_abi_version") (result i32) i32.const 2)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
     )));
     assert!(
         matches!(e, LoadError::MissingExport("decide_records")),
@@ -210,7 +199,7 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
     let e = load(&wat(&format!(
         r#"(module (memory (export "memory") 1)
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i32) (result i64) i64.const 0) {GOOD_REST})"#
+           (func (export "decide") (param i32) (result i64) i64.const 0) {V1_REST})"#
     )));
     assert!(
         matches!(
@@ -230,7 +219,7 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
         r#"(module (import "env" "clock" (func))
            (memory (export "memory") 1)
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
     )));
     assert!(
         matches!(&e, LoadError::Import { module, name } if module == "env" && name == "clock"),
@@ -239,21 +228,21 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
     let e = load(&wat(&format!(
         r#"(module
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
     )));
     assert!(matches!(e, LoadError::MissingExport("memory")), "{e}");
     // A start function that never ends is stopped by fuel at load.
     let e = load(&wat(&format!(
         r#"(module (memory (export "memory") 1) (start $s) (func $s (loop $l (br $l)))
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
     )));
     assert!(matches!(e, LoadError::Instantiate(_)), "{e}");
     // A module that answers the smoke request with garbage.
     let e = load(&wat(&format!(
         r#"(module (memory (export "memory") 1)
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const -99) {GOOD_REST})"#
+           (func (export "decide") (param i64) (result i64) i64.const -99) {V1_REST})"#
     )));
     assert!(matches!(e, LoadError::SmokeTest { found: -99, .. }), "{e}");
     // Features a policy may not use (docs/policy-abi.md §1): a shared memory (threads),
@@ -266,7 +255,7 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
         let e = load(&wat(&format!(
             r#"(module {memory}
                (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-               (func (export "decide") (param i64) (result i64) i64.const 0) {GOOD_REST})"#
+               (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
         )));
         assert!(matches!(e, LoadError::Invalid(_)), "{memory}: {e}");
     }
@@ -275,7 +264,7 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
            (func (export "decide") (param i64) (result i64)
              (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i32x4 0 0 0 0))) i64.const 6)
-           {GOOD_REST})"#
+           {V1_REST})"#
     )));
     assert!(matches!(e, LoadError::Invalid(_)), "relaxed SIMD: {e}");
     let e = PolicyHost::from_bytes(

@@ -270,14 +270,23 @@ fn parsed(input: &[u8]) -> Result<Value, Vec<u8>> {
 /// fault's name. An input that is not such an object is the error object.
 #[must_use]
 pub fn answer(input: &[u8]) -> Vec<u8> {
-    let value = match parsed(input) {
-        Ok(value) => value,
-        Err(error) => return error,
-    };
-    let (version, catalog) = module_of(&value);
-    match answered(&value, version, &catalog) {
-        Some(answer) => answer.to_json().into_bytes(),
-        None => invalid("kit_answer: no valid request"),
+    with_module(input, |value, version, catalog| {
+        match answered(value, version, catalog) {
+            Some(answer) => answer.to_json().into_bytes(),
+            None => invalid("kit_answer: no valid request"),
+        }
+    })
+}
+
+/// Parses a `kit_answer(s)` input and runs `f` with it and the module's version and own
+/// codes; the error object for an input that is not JSON.
+fn with_module(input: &[u8], f: impl FnOnce(&Value, i32, &[String]) -> Vec<u8>) -> Vec<u8> {
+    match parsed(input) {
+        Ok(value) => {
+            let (version, catalog) = module_of(&value);
+            f(&value, version, &catalog)
+        }
+        Err(error) => error,
     }
 }
 
@@ -285,22 +294,19 @@ pub fn answer(input: &[u8]) -> Vec<u8> {
 /// reasons]}` → the array of their answers.
 #[must_use]
 pub fn answers(input: &[u8]) -> Vec<u8> {
-    let value = match parsed(input) {
-        Ok(value) => value,
-        Err(error) => return error,
-    };
-    let (version, catalog) = module_of(&value);
-    let Some(Value::Array(items)) = value.get("items") else {
-        return invalid("kit_answers: no items");
-    };
-    let answers: Option<Vec<Value>> = items
-        .iter()
-        .map(|item| answered(item, version, &catalog))
-        .collect();
-    match answers {
-        Some(answers) => Value::Array(answers).to_json().into_bytes(),
-        None => invalid("kit_answers: an item without a valid request"),
-    }
+    with_module(input, |value, version, catalog| {
+        let Some(Value::Array(items)) = value.get("items") else {
+            return invalid("kit_answers: no items");
+        };
+        let answers: Option<Vec<Value>> = items
+            .iter()
+            .map(|item| answered(item, version, catalog))
+            .collect();
+        match answers {
+            Some(answers) => Value::Array(answers).to_json().into_bytes(),
+            None => invalid("kit_answers: an item without a valid request"),
+        }
+    })
 }
 
 /// `kit_explain`: a JSON request → its explanation JSON, or the error JSON.

@@ -42,6 +42,17 @@ test("the worked examples decide through the package as in the spec and the CLI"
   });
 });
 
+test("decideMany answers each item as decide does, invalid items as their error object", () => {
+  const items = [...worked.map((w) => w.request), { level: 3 }, "not an object"];
+  const many = onbehalf.decideMany(items);
+  assert.equal(many.length, items.length);
+  items.forEach((item, i) => {
+    const one = answer(onbehalf.decide, item);
+    assert.deepEqual(many[i], one, JSON.stringify(item));
+  });
+  assert.throws(() => onbehalf.decideMany({ level: "identify" }), (e) => e.code === "invalid-request");
+});
+
 test("fix and exposure answer what `onbehalf fix` answers, for every worked example", () => {
   const texts = worked.map((w) => JSON.stringify(w.request));
   const fixes = native(["fix"], texts);

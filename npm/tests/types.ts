@@ -4,11 +4,13 @@
 import {
   catalog,
   decide,
+  decideMany,
   explain,
   exposure,
   fix,
   type Catalog,
   type Decision,
+  type ErrorObject,
   type Explanation,
   type Exposure,
   type FixAnswer,
@@ -32,6 +34,7 @@ const reach: Reach = decision.reach;
 const reasons: ReasonCode[] = decision.reasons;
 const allowed: boolean | undefined = decision.hops[0]?.allowed;
 const explanation: Explanation = explain(request);
+const many: (Decision | ErrorObject)[] = decideMany([request, { level: "identify" }]);
 const answer: FixAnswer = fix(request);
 const summary: string | undefined = answer.fixes[0]?.summary;
 const exposed: Exposure = exposure(request);
@@ -44,4 +47,4 @@ decide({ transport: "ncalrpc" });
 // @ts-expect-error: an answer's level is never a request spelling
 const wrong: Level = "impersonate";
 
-export { level, reach, reasons, allowed, explanation, summary, exposed, cat, wrong };
+export { many, level, reach, reasons, allowed, explanation, summary, exposed, cat, wrong };

@@ -8,7 +8,9 @@ use onbehalf_core::json::{fail_closed_for, parse_request, Value};
 use onbehalf_core::{Level, PackedDecision, Reach, Reasons};
 use onbehalf_host::policy::{Limits, PolicyHost};
 
-use crate::hostile::{answering_module, hostile, hostile_module, native, record_bytes};
+use crate::hostile::{
+    answering_module, hostile, hostile_module, native, record_bytes, wat, V1_REST,
+};
 
 /// One module of the corpus.
 pub struct Case {
@@ -32,15 +34,18 @@ pub const REQUESTS: [&str; 5] = [
     r#"{"level":"impersonation","auth":"ntlm","hops":[{"target":"MSSQLSvc/db1"}]}"#,
 ];
 
-fn wat(text: &str) -> Vec<u8> {
-    wat::parse_str(text).unwrap_or_default()
-}
+/// The exported memory every well-formed module has.
+const MEMORY: &str = r#"(memory (export "memory") 1)"#;
 
-const V1_REST: &str = r#"
-  (func (export "decide_batch") (param i32 i32 i32) (result i32) local.get 2)
-  (func (export "alloc") (param i32) (result i32) i32.const 1024)
-  (func (export "dealloc") (param i32 i32))
-  (func (export "explain") (param i32 i32) (result i64) i64.const 0)"#;
+/// An ABI-v1-shaped module: `head` (imports, the memory export, or neither), the version it
+/// claims, its `decide` export's parameter type and constant answer, the other v1 exports.
+fn v1_shaped(head: &str, version: i32, param: &str, answer: &str) -> Vec<u8> {
+    wat(&format!(
+        r#"(module {head}
+           (func (export "onbehalf_abi_version") (result i32) i32.const {version})
+           (func (export "decide") (param {param}) (result i64) i64.const {answer}) {V1_REST})"#
+    ))
+}
 
 /// A packed decision with no reasons.
 fn packed(effective: Level, reach: Reach) -> i64 {
@@ -81,54 +86,20 @@ pub fn cases() -> Vec<Case> {
             ),
         ),
         case("not-wasm", b"not wasm at all".to_vec()),
-        case(
-            "abi-version-3",
-            wat(&format!(
-                r#"(module (memory (export "memory") 1)
-                   (func (export "onbehalf_abi_version") (result i32) i32.const 3)
-                   (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-            )),
-        ),
-        case(
-            "v2-without-records",
-            wat(&format!(
-                r#"(module (memory (export "memory") 1)
-                   (func (export "onbehalf_abi_version") (result i32) i32.const 2)
-                   (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-            )),
-        ),
-        case(
-            "wrong-signature",
-            wat(&format!(
-                r#"(module (memory (export "memory") 1)
-                   (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-                   (func (export "decide") (param i32) (result i64) i64.const 0) {V1_REST})"#
-            )),
-        ),
+        case("abi-version-3", v1_shaped(MEMORY, 3, "i64", "0")),
+        case("v2-without-records", v1_shaped(MEMORY, 2, "i64", "0")),
+        case("wrong-signature", v1_shaped(MEMORY, 1, "i32", "0")),
         case(
             "imports",
-            wat(&format!(
-                r#"(module (import "env" "clock" (func)) (memory (export "memory") 1)
-                   (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-                   (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-            )),
+            v1_shaped(
+                &format!(r#"(import "env" "clock" (func)) {MEMORY}"#),
+                1,
+                "i64",
+                "0",
+            ),
         ),
-        case(
-            "no-memory",
-            wat(&format!(
-                r#"(module
-                   (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-                   (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-            )),
-        ),
-        case(
-            "smoke-test",
-            wat(&format!(
-                r#"(module (memory (export "memory") 1)
-                   (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-                   (func (export "decide") (param i64) (result i64) i64.const 0x7fffffffffff) {V1_REST})"#
-            )),
-        ),
+        case("no-memory", v1_shaped("", 1, "i64", "0")),
+        case("smoke-test", v1_shaped(MEMORY, 1, "i64", "0x7fffffffffff")),
     ]
 }
 

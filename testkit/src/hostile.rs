@@ -183,3 +183,21 @@ pub fn record_bytes(decision: i64, hops: &[u8]) -> String {
     bytes.resize(24, 0);
     bytes.iter().map(|b| format!("\\{b:02x}")).collect()
 }
+
+/// A module from WAT text.
+///
+/// # Panics
+/// When the WAT does not parse (a bug in the caller's text).
+#[allow(clippy::expect_used)]
+#[must_use]
+pub fn wat(text: &str) -> Vec<u8> {
+    wat::parse_str(text).expect("test WAT parses")
+}
+
+/// Every ABI v1 export but the version and `decide`, well-behaved: what a module needs to
+/// get past the export checks to the one under test.
+pub const V1_REST: &str = r#"
+  (func (export "decide_batch") (param i32 i32 i32) (result i32) local.get 2)
+  (func (export "alloc") (param i32) (result i32) i32.const 1024)
+  (func (export "dealloc") (param i32 i32))
+  (func (export "explain") (param i32 i32) (result i64) i64.const 0)"#;

@@ -10,8 +10,8 @@
 
 use js_sys::{Error as JsError, Reflect};
 use onbehalf_core::json::{
-    error_to_value, explain_owned, exposure_to_value, fix_str, fix_value, request_from_value,
-    OwnedRequest, Value,
+    decision_to_value, error_to_value, explain_owned, exposure_to_value, fix_str, fix_value,
+    request_from_value, OwnedRequest, Value,
 };
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use serde::Serialize;
@@ -64,6 +64,34 @@ pub fn decide(
         Ok(d) => to_js(&d),
         Err(e) => Err(throw(&e)),
     }
+}
+
+/// Decides an array of request objects: one answer per item, in order — its decision, or
+/// for an invalid one the error object `{"error": {"code", "message"}}` (as `onbehalf
+/// serve` answers an array); throws only when `requests` is not an array.
+#[wasm_bindgen(js_name = decideMany, unchecked_return_type = "(Decision | ErrorObject)[]")]
+pub fn decide_many(
+    #[wasm_bindgen(unchecked_param_type = "Request[]")] requests: JsValue,
+) -> Result<JsValue, JsValue> {
+    let items: Vec<Value> = serde_wasm_bindgen::from_value(requests).map_err(|e| {
+        throw(
+            &RequestError::new(
+                ErrorCode::InvalidRequest,
+                FieldPath::REQUEST,
+                "an array of request objects",
+            )
+            .found(e),
+        )
+    })?;
+    let answers: Vec<Value> = items
+        .iter()
+        .map(|item| {
+            request_from_value(item)
+                .and_then(|request| onbehalf_core::decide(&request).map(|d| decision_to_value(&d)))
+                .unwrap_or_else(|e| error_to_value(&e))
+        })
+        .collect();
+    to_js(&Value::Array(answers))
 }
 
 /// Explains one request object: the decision plus every step that fired and each hop's row.

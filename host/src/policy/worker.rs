@@ -349,10 +349,16 @@ impl Worker {
     /// path, others the binary records (ABI v2) or the JSON entry (ABI v1). The answer is
     /// checked against the reference; `Err` is the fault (answer fail-closed).
     pub fn decide<'r>(&mut self, request: &'r OwnedRequest) -> Result<PolicyAnswer<'r>, Fault> {
+        self.pinned_for(|worker| worker.decide_one_pinned(request))
+    }
+
+    /// Runs `call` pinned to the generation it first instantiates (see `pinned`), unpinned
+    /// before and after.
+    fn pinned_for<T>(&mut self, call: impl FnOnce(&mut Self) -> T) -> T {
         self.pinned = None;
-        let answer = self.decide_one_pinned(request);
+        let result = call(self);
         self.pinned = None;
-        answer
+        result
     }
 
     /// [`decide`](Self::decide) on one instance, without the collections of
@@ -392,10 +398,7 @@ impl Worker {
         &mut self,
         requests: &[&'r OwnedRequest],
     ) -> Vec<Result<PolicyAnswer<'r>, Fault>> {
-        self.pinned = None;
-        let answers = self.decide_pinned(requests);
-        self.pinned = None;
-        answers
+        self.pinned_for(|worker| worker.decide_pinned(requests))
     }
 
     /// [`decide_many`](Self::decide_many) on one instance: once it has one, the worker does
