@@ -31,6 +31,29 @@ pub const ABI_V1: i32 = 1;
 /// included), the module's own reason codes; JSON only as an optional diagnostic entry.
 pub const ABI_V2: i32 = 2;
 
+/// The export names of the ABI, as constants: the tables below, the host's bindings and its
+/// load checks use these, never a string of their own.
+pub mod names {
+    /// `onbehalf_abi_version() -> i32`.
+    pub const ABI_VERSION: &str = "onbehalf_abi_version";
+    /// `decide(i64) -> i64`.
+    pub const DECIDE: &str = "decide";
+    /// `decide_batch(in, out, count) -> count`.
+    pub const DECIDE_BATCH: &str = "decide_batch";
+    /// `decide_records(in, len, out, count) -> count` (v2).
+    pub const DECIDE_RECORDS: &str = "decide_records";
+    /// `alloc(size) -> ptr`.
+    pub const ALLOC: &str = "alloc";
+    /// `dealloc(ptr, size)`.
+    pub const DEALLOC: &str = "dealloc";
+    /// `explain(ptr, len) -> (ptr << 32) | len`: v1's JSON entry.
+    pub const EXPLAIN: &str = "explain";
+    /// `policy_reasons() -> (ptr << 32) | len` (v2, optional).
+    pub const POLICY_REASONS: &str = "policy_reasons";
+    /// `decide_json(ptr, len) -> (ptr << 32) | len` (v2, optional): v2's JSON entry.
+    pub const DECIDE_JSON: &str = "decide_json";
+}
+
 /// One export a module must have: its name and its signature as the host prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Export {
@@ -45,32 +68,32 @@ pub struct Export {
 /// The function exports ABI v1 requires (plus an exported memory named [`MEMORY`]).
 pub const EXPORTS_V1: &[Export] = &[
     Export {
-        name: "onbehalf_abi_version",
+        name: names::ABI_VERSION,
         signature: "() -> (i32)",
         doc: "the ABI version the module implements",
     },
     Export {
-        name: "decide",
+        name: names::DECIDE,
         signature: "(i64) -> (i64)",
         doc: "packed request → packed decision (the hot path)",
     },
     Export {
-        name: "decide_batch",
+        name: names::DECIDE_BATCH,
         signature: "(i32, i32, i32) -> (i32)",
         doc: "count packed requests at in_ptr → count packed decisions at out_ptr; returns count",
     },
     Export {
-        name: "alloc",
+        name: names::ALLOC,
         signature: "(i32) -> (i32)",
         doc: "a buffer of size bytes, 8-aligned; 0 if it cannot",
     },
     Export {
-        name: "dealloc",
+        name: names::DEALLOC,
         signature: "(i32, i32) -> ()",
         doc: "releases a buffer from alloc(size)",
     },
     Export {
-        name: "explain",
+        name: names::EXPLAIN,
         signature: "(i32, i32) -> (i64)",
         doc: "JSON request → (out_ptr << 32) | out_len of the decision JSON (a decision, despite the name: kept for v1 compatibility)",
     },
@@ -79,32 +102,32 @@ pub const EXPORTS_V1: &[Export] = &[
 /// The function exports ABI v2 requires (plus an exported memory named [`MEMORY`]).
 pub const EXPORTS_V2: &[Export] = &[
     Export {
-        name: "onbehalf_abi_version",
+        name: names::ABI_VERSION,
         signature: "() -> (i32)",
         doc: "the ABI version the module implements: 2",
     },
     Export {
-        name: "decide",
+        name: names::DECIDE,
         signature: "(i64) -> (i64)",
         doc: "packed hop-free request → packed decision (the hot path)",
     },
     Export {
-        name: "decide_batch",
+        name: names::DECIDE_BATCH,
         signature: "(i32, i32, i32) -> (i32)",
         doc: "count packed requests at in_ptr → count packed decisions at out_ptr; returns count",
     },
     Export {
-        name: "decide_records",
+        name: names::DECIDE_RECORDS,
         signature: "(i32, i32, i32, i32) -> (i32)",
         doc: "count request records (in_len bytes at in_ptr) → count answer records of 24 bytes at out_ptr; returns count",
     },
     Export {
-        name: "alloc",
+        name: names::ALLOC,
         signature: "(i32) -> (i32)",
         doc: "a buffer of size bytes, 8-aligned; 0 if it cannot",
     },
     Export {
-        name: "dealloc",
+        name: names::DEALLOC,
         signature: "(i32, i32) -> ()",
         doc: "releases a buffer from alloc(size)",
     },
@@ -113,12 +136,12 @@ pub const EXPORTS_V2: &[Export] = &[
 /// The function exports ABI v2 allows (read when present).
 pub const OPTIONAL_V2: &[Export] = &[
     Export {
-        name: "policy_reasons",
+        name: names::POLICY_REASONS,
         signature: "() -> (i64)",
         doc: "(ptr << 32) | len of the module's own reason codes: a JSON array of {\"code\",\"rule\"}, read once at load",
     },
     Export {
-        name: "decide_json",
+        name: names::DECIDE_JSON,
         signature: "(i32, i32) -> (i64)",
         doc: "JSON request → (out_ptr << 32) | out_len of the decision JSON (diagnostics; the host decides through records)",
     },

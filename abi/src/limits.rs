@@ -14,15 +14,16 @@ pub struct Limits {
     pub decide_fuel: u64,
     /// Fuel per request of a `decide_batch` call.
     pub batch_fuel_per_request: u64,
-    /// Fuel per record of a `decide_records` call (plus `explain_fuel_per_byte` per byte).
+    /// Fuel per record of a `decide_records` call (plus `json_fuel_per_byte` per byte).
     pub record_fuel_base: u64,
-    /// Fuel for one `explain` call: a base plus a share per input byte.
-    pub explain_fuel_base: u64,
-    /// Fuel per input byte of `explain`.
-    pub explain_fuel_per_byte: u64,
+    /// Fuel for one call of the JSON entry (`explain` in ABI v1, `decide_json` in v2): a
+    /// base plus a share per input byte.
+    pub json_fuel_base: u64,
+    /// Fuel per input byte of the JSON entry (and of `decide_records`' input).
+    pub json_fuel_per_byte: u64,
     /// Fuel for instantiation (start function) and the load-time ABI checks.
     pub load_fuel: u64,
-    /// Largest `explain` answer accepted, in bytes.
+    /// Largest answer of the JSON entry (or `policy_reasons`) accepted, in bytes.
     pub max_answer_bytes: usize,
 }
 
@@ -35,8 +36,8 @@ impl Default for Limits {
             decide_fuel: 100_000,
             batch_fuel_per_request: 10_000,
             record_fuel_base: 100_000,
-            explain_fuel_base: 5_000_000,
-            explain_fuel_per_byte: 2_000,
+            json_fuel_base: 5_000_000,
+            json_fuel_per_byte: 2_000,
             load_fuel: 10_000_000,
             max_answer_bytes: 1 << 20,
         }

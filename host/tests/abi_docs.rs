@@ -240,12 +240,12 @@ fn limits() -> String {
             "fuel: `decide_records` of n records, b bytes",
             format!(
                 "{} + {} × n + {} × b",
-                l.decide_fuel, l.record_fuel_base, l.explain_fuel_per_byte
+                l.decide_fuel, l.record_fuel_base, l.json_fuel_per_byte
             ),
         ),
         (
             "fuel: `decide_json` / `explain` of b bytes",
-            format!("{} + {} × b", l.explain_fuel_base, l.explain_fuel_per_byte),
+            format!("{} + {} × b", l.json_fuel_base, l.json_fuel_per_byte),
         ),
         ("fuel: each `alloc` / `dealloc`", l.decide_fuel.to_string()),
         (

@@ -63,8 +63,8 @@ pub fn contract(_: &[u8]) -> Vec<u8> {
         ("decide_fuel", fuel(l.decide_fuel)),
         ("batch_fuel_per_request", fuel(l.batch_fuel_per_request)),
         ("record_fuel_base", fuel(l.record_fuel_base)),
-        ("explain_fuel_base", fuel(l.explain_fuel_base)),
-        ("explain_fuel_per_byte", fuel(l.explain_fuel_per_byte)),
+        ("json_fuel_base", fuel(l.json_fuel_base)),
+        ("json_fuel_per_byte", fuel(l.json_fuel_per_byte)),
         ("load_fuel", fuel(l.load_fuel)),
         ("max_answer_bytes", size(l.max_answer_bytes)),
     ]);

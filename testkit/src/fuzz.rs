@@ -1,8 +1,8 @@
-//! The properties of the fuzz targets that run the host (`fuzz/fuzz_targets/module_explain.rs`
+//! The properties of the fuzz targets that run the host (`fuzz/fuzz_targets/module_json.rs`
 //! and `http_decide.rs` call these), so the same checks also replay the committed corpus in
 //! an ordinary test (`tests/fuzz_corpus.rs`) without an instrumented build of wasmtime.
 //!
-//! `module_explain`: arbitrary bytes through the policy module's JSON entry in wasmtime under
+//! `module_json`: arbitrary bytes through the policy module's JSON entry in wasmtime under
 //! the host's limits — the embedded reference module never faults; its answer is exactly
 //! what the native core answers for the same text, and invalid UTF-8 gets exactly the host's
 //! own `invalid-json` error.
@@ -34,8 +34,8 @@ fn worker() -> &'static Mutex<Worker> {
     })
 }
 
-/// The property of the `module_explain` fuzz target, for one input.
-pub fn module_explain(data: &[u8]) {
+/// The property of the `module_json` fuzz target, for one input.
+pub fn module_json(data: &[u8]) {
     let mut worker = worker()
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

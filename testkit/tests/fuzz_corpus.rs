@@ -20,8 +20,8 @@ fn replay(target: &str, property: fn(&[u8])) {
 }
 
 #[test]
-fn module_explain_corpus_holds_its_property() {
-    replay("module_explain", onbehalf_testkit::fuzz::module_explain);
+fn module_json_corpus_holds_its_property() {
+    replay("module_json", onbehalf_testkit::fuzz::module_json);
 }
 
 #[test]

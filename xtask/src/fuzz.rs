@@ -20,7 +20,7 @@ const CORE_TARGETS: [&str; 2] = ["json_decide", "packed_decode"];
 
 /// The targets that run the policy host (an instrumented build of wasmtime); CI replays
 /// their committed corpus through the same properties in `testkit/tests/fuzz_corpus.rs`.
-const HOST_TARGETS: [&str; 2] = ["module_explain", "http_decide"];
+const HOST_TARGETS: [&str; 2] = ["module_json", "http_decide"];
 
 /// The cargo-fuzz version `xtask` installs when it is missing.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";

@@ -3,6 +3,7 @@
 //! address and length the module hands back is bounds-checked against its memory; anything
 //! off is a fault.
 
+use onbehalf_abi::names;
 use onbehalf_abi::record::ANSWER_SIZE;
 use wasmtime::{Memory, Store, TypedFunc};
 
@@ -20,6 +21,51 @@ pub(super) struct Exports {
     pub dealloc: TypedFunc<(i32, i32), ()>,
     /// `explain` (ABI v1) or `decide_json` (ABI v2, optional).
     pub json: Option<TypedFunc<(i32, i32), i64>>,
+}
+
+impl Exports {
+    /// Binds the exports a module of ABI `version` has (load checked their signatures);
+    /// the JSON entry is `explain` in v1, `decide_json` (optional) in v2.
+    pub(super) fn bind(
+        instance: &wasmtime::Instance,
+        store: &mut Store<StoreState>,
+        version: i32,
+    ) -> Result<Exports, Fault> {
+        let f = |_: wasmtime::Error| Fault::Instantiate;
+        let v2 = version >= onbehalf_abi::ABI_V2;
+        let json_name = if v2 {
+            names::DECIDE_JSON
+        } else {
+            names::EXPLAIN
+        };
+        Ok(Exports {
+            memory: instance
+                .get_memory(&mut *store, onbehalf_abi::MEMORY)
+                .ok_or(Fault::Instantiate)?,
+            decide: instance
+                .get_typed_func(&mut *store, names::DECIDE)
+                .map_err(f)?,
+            decide_batch: instance
+                .get_typed_func(&mut *store, names::DECIDE_BATCH)
+                .map_err(f)?,
+            decide_records: if v2 {
+                Some(
+                    instance
+                        .get_typed_func(&mut *store, names::DECIDE_RECORDS)
+                        .map_err(f)?,
+                )
+            } else {
+                None
+            },
+            alloc: instance
+                .get_typed_func(&mut *store, names::ALLOC)
+                .map_err(f)?,
+            dealloc: instance
+                .get_typed_func(&mut *store, names::DEALLOC)
+                .map_err(f)?,
+            json: instance.get_typed_func(&mut *store, json_name).ok(),
+        })
+    }
 }
 
 /// A buffer in module memory, kept across calls: (address, capacity in bytes).
@@ -147,7 +193,7 @@ pub(super) fn decide_records(
         .saturating_mul(count as u64)
         .saturating_add(
             limits
-                .explain_fuel_per_byte
+                .json_fuel_per_byte
                 .saturating_mul(records.len() as u64),
         )
         .saturating_add(limits.decide_fuel);
@@ -193,9 +239,9 @@ pub(super) fn decide_json(
         .write(&mut *store, addr, request)
         .map_err(|_| Fault::MalformedAnswer)?;
     let budget = limits
-        .explain_fuel_per_byte
+        .json_fuel_per_byte
         .saturating_mul(request.len() as u64)
-        .saturating_add(limits.explain_fuel_base);
+        .saturating_add(limits.json_fuel_base);
     fuel(store, budget)?;
     let packed = json.call(&mut *store, (ptr, len)).map_err(fault(store))?;
     fuel(store, limits.decide_fuel)?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use wasmtime::{Engine, ExternType, FuncType, InstancePre, Linker, Module, ValType};
 
-use onbehalf_abi::Export;
+use onbehalf_abi::{names, Export};
 
 use super::store::{new_store, StoreState};
 use onbehalf_abi::reasons::OwnReason;
@@ -219,12 +219,12 @@ fn own_reasons(
     store: &mut wasmtime::Store<StoreState>,
     limits: &Limits,
 ) -> Result<Vec<OwnReason>, LoadError> {
-    let Ok(f) = instance.get_typed_func::<(), i64>(&mut *store, "policy_reasons") else {
+    let Ok(f) = instance.get_typed_func::<(), i64>(&mut *store, names::POLICY_REASONS) else {
         return Ok(Vec::new());
     };
     let packed = f
         .call(&mut *store, ())
-        .map_err(instantiate_error("policy_reasons"))?;
+        .map_err(instantiate_error(names::POLICY_REASONS))?;
     let memory = instance
         .get_memory(&mut *store, onbehalf_abi::MEMORY)
         .ok_or(LoadError::MissingExport(onbehalf_abi::MEMORY))?;
@@ -263,9 +263,9 @@ pub fn load(
         .instantiate(&mut store)
         .map_err(|e| LoadError::Instantiate(format!("{e:#}")))?;
     let version = instance
-        .get_typed_func::<(), i32>(&mut store, "onbehalf_abi_version")
+        .get_typed_func::<(), i32>(&mut store, names::ABI_VERSION)
         .and_then(|f| f.call(&mut store, ()))
-        .map_err(instantiate_error("onbehalf_abi_version"))?;
+        .map_err(instantiate_error(names::ABI_VERSION))?;
     let required =
         onbehalf_abi::required_exports(version).ok_or(LoadError::AbiVersion { found: version })?;
     check_exports(&module, required, true)?;
@@ -277,9 +277,9 @@ pub fn load(
     };
     let request = PackedRequest::pack(&Request::new(RequestedLevel::Impersonation)).raw();
     let found = instance
-        .get_typed_func::<i64, i64>(&mut store, "decide")
+        .get_typed_func::<i64, i64>(&mut store, names::DECIDE)
         .and_then(|f| f.call(&mut store, request))
-        .map_err(instantiate_error("decide"))?;
+        .map_err(instantiate_error(names::DECIDE))?;
     let (spec, own) = if version == onbehalf_abi::ABI_V2 {
         onbehalf_abi::record::split_own_reasons(found)
     } else {

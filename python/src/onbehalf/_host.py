@@ -185,7 +185,7 @@ class PolicyHost:
         if policy.version >= 2:
             size = self._kit.contract["answer_record_size"]
             return {"record": list(live.decide_records([prepared.payload], size, limits)[0])}
-        fuel = limits["explain_fuel_base"] + limits["explain_fuel_per_byte"] * len(prepared.text)
+        fuel = limits["json_fuel_base"] + limits["json_fuel_per_byte"] * len(prepared.text)
         text = live.bytes_call("explain", prepared.text, fuel, limits["decide_fuel"])
         try:
             return {"json": json.loads(text)}

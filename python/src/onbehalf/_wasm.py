@@ -174,7 +174,7 @@ class Live:
         ``size`` bytes) after them."""
         count, data = len(records), b"".join(records)
         base = self.write(data + bytes(size * count), limits["decide_fuel"])
-        fuel = limits["record_fuel_base"] * count + limits["explain_fuel_per_byte"] * len(data) + limits["decide_fuel"]
+        fuel = limits["record_fuel_base"] * count + limits["json_fuel_per_byte"] * len(data) + limits["decide_fuel"]
         if self.call("decide_records", fuel, base, len(data), base + len(data), count) != count:
             raise Fault("malformed-answer")
         out = self.read(base + len(data), size * count)
