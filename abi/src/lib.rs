@@ -32,26 +32,26 @@ pub const ABI_V1: i32 = 1;
 pub const ABI_V2: i32 = 2;
 
 /// The export names of the ABI, as constants: the tables below, the host's bindings and its
-/// load checks use these, never a string of their own.
+/// load checks use these, never a string of their own. What each export does: the tables'
+/// `doc` (and docs/policy-abi.md §2).
 pub mod names {
-    /// `onbehalf_abi_version() -> i32`.
-    pub const ABI_VERSION: &str = "onbehalf_abi_version";
-    /// `decide(i64) -> i64`.
-    pub const DECIDE: &str = "decide";
-    /// `decide_batch(in, out, count) -> count`.
-    pub const DECIDE_BATCH: &str = "decide_batch";
-    /// `decide_records(in, len, out, count) -> count` (v2).
-    pub const DECIDE_RECORDS: &str = "decide_records";
-    /// `alloc(size) -> ptr`.
-    pub const ALLOC: &str = "alloc";
-    /// `dealloc(ptr, size)`.
-    pub const DEALLOC: &str = "dealloc";
-    /// `explain(ptr, len) -> (ptr << 32) | len`: v1's JSON entry.
-    pub const EXPLAIN: &str = "explain";
-    /// `policy_reasons() -> (ptr << 32) | len` (v2, optional).
-    pub const POLICY_REASONS: &str = "policy_reasons";
-    /// `decide_json(ptr, len) -> (ptr << 32) | len` (v2, optional): v2's JSON entry.
-    pub const DECIDE_JSON: &str = "decide_json";
+    /// `NAME = "export"` → a documented `pub const NAME: &str`.
+    macro_rules! names {
+        ($($name:ident = $export:literal),+ $(,)?) => {
+            $(#[doc = concat!("`", $export, "`")] pub const $name: &str = $export;)+
+        };
+    }
+    names! {
+        ABI_VERSION = "onbehalf_abi_version",
+        DECIDE = "decide",
+        DECIDE_BATCH = "decide_batch",
+        DECIDE_RECORDS = "decide_records",
+        ALLOC = "alloc",
+        DEALLOC = "dealloc",
+        EXPLAIN = "explain",
+        POLICY_REASONS = "policy_reasons",
+        DECIDE_JSON = "decide_json",
+    }
 }
 
 /// One export a module must have: its name and its signature as the host prints it.

@@ -23,6 +23,17 @@ pub(super) struct Exports {
     pub json: Option<TypedFunc<(i32, i32), i64>>,
 }
 
+/// The typed function export `name` of `instance`.
+fn typed<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+    instance: &wasmtime::Instance,
+    store: &mut Store<StoreState>,
+    name: &str,
+) -> Result<TypedFunc<P, R>, Fault> {
+    instance
+        .get_typed_func(&mut *store, name)
+        .map_err(|_| Fault::Instantiate)
+}
+
 impl Exports {
     /// Binds the exports a module of ABI `version` has (load checked their signatures);
     /// the JSON entry is `explain` in v1, `decide_json` (optional) in v2.
@@ -31,7 +42,6 @@ impl Exports {
         store: &mut Store<StoreState>,
         version: i32,
     ) -> Result<Exports, Fault> {
-        let f = |_: wasmtime::Error| Fault::Instantiate;
         let v2 = version >= onbehalf_abi::ABI_V2;
         let json_name = if v2 {
             names::DECIDE_JSON
@@ -42,28 +52,16 @@ impl Exports {
             memory: instance
                 .get_memory(&mut *store, onbehalf_abi::MEMORY)
                 .ok_or(Fault::Instantiate)?,
-            decide: instance
-                .get_typed_func(&mut *store, names::DECIDE)
-                .map_err(f)?,
-            decide_batch: instance
-                .get_typed_func(&mut *store, names::DECIDE_BATCH)
-                .map_err(f)?,
+            decide: typed(instance, store, names::DECIDE)?,
+            decide_batch: typed(instance, store, names::DECIDE_BATCH)?,
             decide_records: if v2 {
-                Some(
-                    instance
-                        .get_typed_func(&mut *store, names::DECIDE_RECORDS)
-                        .map_err(f)?,
-                )
+                Some(typed(instance, store, names::DECIDE_RECORDS)?)
             } else {
                 None
             },
-            alloc: instance
-                .get_typed_func(&mut *store, names::ALLOC)
-                .map_err(f)?,
-            dealloc: instance
-                .get_typed_func(&mut *store, names::DEALLOC)
-                .map_err(f)?,
-            json: instance.get_typed_func(&mut *store, json_name).ok(),
+            alloc: typed(instance, store, names::ALLOC)?,
+            dealloc: typed(instance, store, names::DEALLOC)?,
+            json: typed(instance, store, json_name).ok(),
         })
     }
 }
