@@ -103,7 +103,9 @@ fn utf8(input: &[u8]) -> Result<&str, Vec<u8>> {
 
 /// `kit_prepare`: a JSON request → [`PREPARED_ERROR`] and the error JSON, or
 /// [`PREPARED_PACKED`] / [`PREPARED_RECORD`], a byte that is 1 when an ABI v1 module can be
-/// asked it, and the packed request or the request record.
+/// asked it, the length (`u32`, little-endian) of what follows it — the packed request (8
+/// bytes, little-endian) or the request record — and, for a request with hops, the canonical
+/// request JSON (what an ABI v1 module's `explain` is given, as the Rust host gives it).
 #[must_use]
 pub fn prepare(input: &[u8]) -> Vec<u8> {
     match utf8(input) {
@@ -124,39 +126,42 @@ fn prepared(request: Result<OwnedRequest, onbehalf_core::RequestError>) -> Vec<u
         Ok(request) => request,
     };
     let v1 = u8::from(check::v1_can_express(&request));
-    if request.hops().is_empty() {
-        let packed = PackedRequest::pack(&request).raw().to_le_bytes();
-        return [&[PREPARED_PACKED, v1][..], &packed].concat();
-    }
-    let mut out = alloc::vec![PREPARED_RECORD, v1];
-    if record::encode(&request, &mut out).is_none() {
+    let mut payload = Vec::new();
+    let (kind, canonical) = if request.hops().is_empty() {
+        payload.extend_from_slice(&PackedRequest::pack(&request).raw().to_le_bytes());
+        (PREPARED_PACKED, String::new())
+    } else if record::encode(&request, &mut payload).is_some() {
+        (PREPARED_RECORD, request.to_value().to_json())
+    } else {
         // Unreachable for a valid request (at most 16 hops, targets far below 4 GiB).
         return [
             &[PREPARED_ERROR][..],
-            br#"{"error":{"code":"invalid-request","message":"request: cannot be encoded"}}"#,
+            &invalid("request: cannot be encoded"),
         ]
         .concat();
-    }
-    out
+    };
+    let length = u32::try_from(payload.len())
+        .unwrap_or(u32::MAX)
+        .to_le_bytes();
+    [&[kind, v1][..], &length, &payload, canonical.as_bytes()].concat()
 }
 
-/// `kit_prepare_many`: a JSON array of requests → for each, its length (`u32`, little-endian)
-/// and what [`prepare`] answers for it; an input that is not an array is one error item.
+/// `kit_prepare_many`: requests, each a JSON text after its length (`u32`, little-endian) →
+/// for each, its length and what [`prepare`] answers for it (every item is read on its own:
+/// one bad request spoils nothing else).
 #[must_use]
 pub fn prepare_many(input: &[u8]) -> Vec<u8> {
-    let items: Vec<Vec<u8>> = match utf8(input).map(Value::parse) {
-        Err(error) => alloc::vec![[&[PREPARED_ERROR][..], &error].concat()],
-        Ok(Err(e)) => alloc::vec![prepared(Err(e))],
-        Ok(Ok(Value::Array(requests))) => requests
-            .iter()
-            .map(|r| prepared(request_from_value(r)))
-            .collect(),
-        Ok(Ok(other)) => alloc::vec![prepared(request_from_value(&other))],
-    };
     let mut out = Vec::new();
-    for item in items {
+    let mut rest = input;
+    while let Some((length, tail)) = rest.split_first_chunk::<4>() {
+        let length = usize::try_from(u32::from_le_bytes(*length)).unwrap_or(usize::MAX);
+        let Some((text, tail)) = tail.split_at_checked(length) else {
+            break;
+        };
+        let item = prepare(text);
         out.extend_from_slice(&u32::try_from(item.len()).unwrap_or(u32::MAX).to_le_bytes());
         out.extend_from_slice(&item);
+        rest = tail;
     }
     out
 }
@@ -205,8 +210,14 @@ fn checked(
         let hop_own = hop_own.get(..request.hops().len()).unwrap_or_default();
         return Ok(check::render(&decision, own, hop_own, catalog));
     }
-    if let Some(value) = answer.get("json") {
-        return check::json(request, value).map(|d| decision_to_value(&d));
+    if let Some(text) = answer.get("json_text") {
+        // The v1 module's JSON answer as it wrote it: parsed here by the strict parser, as the
+        // Rust host parses it (duplicate keys, NaN, depth: not a decision).
+        let Value::String(text) = text else {
+            return Err(Fault::MalformedAnswer);
+        };
+        let value = Value::parse(text).map_err(|_| Fault::MalformedAnswer)?;
+        return check::json(request, &value).map(|d| decision_to_value(&d));
     }
     Err(Fault::MalformedAnswer)
 }
@@ -265,7 +276,7 @@ fn parsed(input: &[u8]) -> Result<Value, Vec<u8>> {
 }
 
 /// `kit_answer`: `{"request", "version", "reasons": [codes], and "packed": n | "record":
-/// [24 bytes] | "json": answer | "fault": name}` → `{"decision", "fault"}`: the module's
+/// [24 bytes] | "json_text": the module's JSON answer as text | "fault": name}` → `{"decision", "fault"}`: the module's
 /// checked answer (its own codes after the spec's), or the fail-closed decision and the
 /// fault's name. An input that is not such an object is the error object.
 #[must_use]

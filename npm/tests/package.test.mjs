@@ -43,7 +43,7 @@ test("the worked examples decide through the package as in the spec and the CLI"
 });
 
 test("decideMany answers each item as decide does, invalid items as their error object", () => {
-  const items = [...worked.map((w) => w.request), { level: 3 }, "not an object"];
+  const items = [...worked.map((w) => w.request), { level: 3 }, "not an object", Symbol("not JSON"), { level: "identify" }];
   const many = onbehalf.decideMany(items);
   assert.equal(many.length, items.length);
   items.forEach((item, i) => {

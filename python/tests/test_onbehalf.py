@@ -112,6 +112,25 @@ def test_invalid_input_raises_with_the_spec_code_and_names_the_field() -> None:
     assert onbehalf.decide_many([{"level": 3}])[0]["error"]["code"] == "invalid-type"
 
 
+def test_one_bad_item_spoils_nothing_else_in_decide_many() -> None:
+    deep: Dict[str, Any] = {"level": "identify"}
+    for _ in range(70):
+        deep = {"x": deep}
+    items = [
+        {"level": "identify"},
+        {"level": float("nan")},
+        {"level": "identify", "set": {1, 2}},
+        deep,
+        {"level": "identify", 1: 0, "1": 0},
+        {"level": "delegate"},
+    ]
+    answers = onbehalf.decide_many(items)
+    assert len(answers) == len(items)
+    assert answers[0] == onbehalf.decide({"level": "identify"})
+    assert answers[-1] == onbehalf.decide({"level": "delegate"})
+    assert [a["error"]["code"] for a in answers[1:5]] == ["invalid-json"] * 4
+
+
 @pytest.mark.parametrize("case", EXPECTED["cases"], ids=lambda c: c["name"])
 def test_the_hostile_corpus_is_answered_as_the_rust_host_answers_it(case: Dict[str, Any]) -> None:
     module = CORPUS / f"{case['name']}.wasm"

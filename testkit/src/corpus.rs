@@ -100,6 +100,35 @@ pub fn cases() -> Vec<Case> {
         ),
         case("no-memory", v1_shaped("", 1, "i64", "0")),
         case("smoke-test", v1_shaped(MEMORY, 1, "i64", "0x7fffffffffff")),
+        case(
+            "start-traps",
+            v1_shaped(
+                &format!("{MEMORY} (func $start unreachable) (start $start)"),
+                1,
+                "i64",
+                "0",
+            ),
+        ),
+        case(
+            "reasons-trap",
+            wat(r#"(module (memory (export "memory") 1)
+                (func (export "onbehalf_abi_version") (result i32) i32.const 2)
+                (func (export "decide") (param i64) (result i64) i64.const 0)
+                (func (export "decide_batch") (param i32 i32 i32) (result i32) local.get 2)
+                (func (export "decide_records") (param i32 i32 i32 i32) (result i32) local.get 3)
+                (func (export "alloc") (param i32) (result i32) i32.const 1024)
+                (func (export "dealloc") (param i32 i32))
+                (func (export "policy_reasons") (result i64) unreachable))"#),
+        ),
+        case(
+            "v1-duplicate-keys",
+            answering_module(
+                1,
+                native(crate::hostile::impersonation()).raw(),
+                "",
+                r#"{"effective":"anonymous","reach":"none","reasons":[],"hops":[],"hops":[]}"#,
+            ),
+        ),
     ]
 }
 

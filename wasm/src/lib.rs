@@ -16,6 +16,7 @@ use onbehalf_core::json::{
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 mod directory;
 pub use directory::{fill_from_directory, load_directory};
@@ -40,17 +41,20 @@ fn throw(error: &RequestError) -> JsValue {
     js.into()
 }
 
-fn from_js(request: JsValue) -> Result<OwnedRequest, JsValue> {
-    let value: Value = serde_wasm_bindgen::from_value(request).map_err(|e| {
-        throw(
-            &RequestError::new(
-                ErrorCode::InvalidJson,
-                FieldPath::REQUEST,
-                "a plain JSON-like object",
-            )
-            .found(e),
+/// A JS value as the core's JSON value (`invalid-json` when it is not JSON-like).
+fn value_of(request: JsValue) -> Result<Value, RequestError> {
+    serde_wasm_bindgen::from_value(request).map_err(|e| {
+        RequestError::new(
+            ErrorCode::InvalidJson,
+            FieldPath::REQUEST,
+            "a plain JSON-like object",
         )
-    })?;
+        .found(e)
+    })
+}
+
+fn from_js(request: JsValue) -> Result<OwnedRequest, JsValue> {
+    let value = value_of(request).map_err(|e| throw(&e))?;
     request_from_value(&value).map_err(|e| throw(&e))
 }
 
@@ -67,26 +71,25 @@ pub fn decide(
 }
 
 /// Decides an array of request objects: one answer per item, in order — its decision, or
-/// for an invalid one the error object `{"error": {"code", "message"}}` (as `onbehalf
-/// serve` answers an array); throws only when `requests` is not an array.
+/// for an invalid one the error object `{"error": {"code", "message"}}` that `decide` throws
+/// for it (as `onbehalf serve` answers an array); throws only when `requests` is not an array.
 #[wasm_bindgen(js_name = decideMany, unchecked_return_type = "(Decision | ErrorObject)[]")]
 pub fn decide_many(
     #[wasm_bindgen(unchecked_param_type = "Request[]")] requests: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let items: Vec<Value> = serde_wasm_bindgen::from_value(requests).map_err(|e| {
-        throw(
-            &RequestError::new(
-                ErrorCode::InvalidRequest,
-                FieldPath::REQUEST,
-                "an array of request objects",
-            )
-            .found(e),
-        )
-    })?;
+    let Some(items) = requests.dyn_ref::<js_sys::Array>() else {
+        return Err(throw(&RequestError::new(
+            ErrorCode::InvalidRequest,
+            FieldPath::REQUEST,
+            "an array of request objects",
+        )));
+    };
     let answers: Vec<Value> = items
         .iter()
         .map(|item| {
-            request_from_value(item)
+            // Each item read on its own, exactly as `decide` reads it.
+            value_of(item)
+                .and_then(|value| request_from_value(&value))
                 .and_then(|request| onbehalf_core::decide(&request).map(|d| decision_to_value(&d)))
                 .unwrap_or_else(|e| error_to_value(&e))
         })

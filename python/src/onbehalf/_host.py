@@ -146,7 +146,10 @@ class PolicyHost:
                 raise _wasm.Fault("malformed-answer")
             text = live.read(address, length)
         except _wasm.Fault as fault:
-            raise PolicyRejected("reasons", f"policy_reasons answered outside memory ({fault.name})") from None
+            # A call that faults is `instantiate` (as in the Rust host); an answer outside
+            # memory or too long is a bad catalog.
+            name = "reasons" if fault.name == "malformed-answer" else "instantiate"
+            raise PolicyRejected(name, f"policy_reasons: {fault.name}") from None
         try:
             return self._kit.reasons(text)
         except ValueError as why:
@@ -185,11 +188,13 @@ class PolicyHost:
         if policy.version >= 2:
             size = self._kit.contract["answer_record_size"]
             return {"record": list(live.decide_records([prepared.payload], size, limits)[0])}
-        fuel = limits["json_fuel_base"] + limits["json_fuel_per_byte"] * len(prepared.text)
-        text = live.bytes_call("explain", prepared.text, fuel, limits["decide_fuel"])
+        request = prepared.canonical
+        fuel = limits["json_fuel_base"] + limits["json_fuel_per_byte"] * len(request)
+        text = live.bytes_call("explain", request, fuel, limits["decide_fuel"])
         try:
-            return {"json": json.loads(text)}
-        except ValueError:
+            # Parsed by the kit, as the Rust host parses it (not by Python's json).
+            return {"json_text": text.decode("utf-8")}
+        except UnicodeDecodeError:
             raise _wasm.Fault("malformed-answer") from None
 
     def _ask(self, prepared: Prepared) -> Tuple[Dict[str, Any], Optional[str]]:

@@ -46,13 +46,15 @@ def compact(value: Any) -> bytes:
 
 
 class Prepared:
-    """A valid request, encoded for a module: packed (hop-free) or a request record."""
+    """A valid request, encoded for a module: packed (hop-free) or a request record; with
+    hops also its canonical JSON (what an ABI v1 module's ``explain`` is given)."""
 
-    def __init__(self, text: bytes, kind: int, v1: bool, payload: bytes) -> None:
+    def __init__(self, text: bytes, kind: int, v1: bool, payload: bytes, canonical: bytes) -> None:
         self.text = text
         self.kind = kind
         self.v1 = v1
         self.payload = payload
+        self.canonical = canonical
 
     @property
     def packed(self) -> int:
@@ -70,7 +72,14 @@ class Kit:
         self.faults: Dict[str, str] = {f["name"]: f["reason"] for f in self.contract["faults"]}
 
     def call(self, name: str, data: bytes) -> bytes:
-        return self.live.kit_call(name, data, KIT_FUEL + KIT_FUEL_PER_BYTE * len(data))
+        try:
+            return self.live.kit_call(name, data, KIT_FUEL + KIT_FUEL_PER_BYTE * len(data))
+        except _wasm.Fault as fault:
+            # Its memory may be in any state: a fresh instance for the next call.
+            self.live = _wasm.Live(self.engine, self.module, KIT_MEMORY, KIT_MEMORY, KIT_FUEL)
+            raise OnbehalfError(
+                "invalid-request", f"request: more than the engine reads within its limits ({fault.name})"
+            ) from None
 
     def prepare(self, request: Any) -> Prepared:
         """Validates ``request`` (the spec's checks, in its order) and encodes it; raises
@@ -82,30 +91,41 @@ class Kit:
     def _text(request: Any) -> bytes:
         try:
             return compact(request)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:
             raise OnbehalfError("invalid-json", f"request: not JSON-like data ({error})") from None
 
     @staticmethod
     def _prepared(text: bytes, out: bytes) -> Prepared:
-        if out[0] == PREPARED_ERROR:
-            error = json.loads(out[1:])["error"]
+        if not out or out[0] == PREPARED_ERROR:
+            error = json.loads(out[1:])["error"] if out else {"code": "invalid-request", "message": "request: no answer"}
             raise OnbehalfError(error["code"], error["message"])
-        return Prepared(text, out[0], out[1] == 1, out[2:])
+        length = int.from_bytes(out[2:6], "little")
+        return Prepared(text, out[0], out[1] == 1, out[6 : 6 + length], out[6 + length :])
 
     def prepare_many(self, requests: List[Any]) -> List[Union[Prepared, OnbehalfError]]:
-        """:meth:`prepare` of each request, in one kit call; an invalid one is its error."""
-        texts = [self._text(r) for r in requests]
-        out = self.call("kit_prepare_many", b"[" + b",".join(texts) + b"]")
-        items: List[Union[Prepared, OnbehalfError]] = []
+        """:meth:`prepare` of each request, in one kit call; an invalid one is its error
+        (each request is read on its own: one bad item spoils nothing else)."""
+        items: List[Union[bytes, OnbehalfError]] = []
+        for request in requests:
+            try:
+                items.append(self._text(request))
+            except OnbehalfError as error:
+                items.append(error)
+        texts = [t for t in items if isinstance(t, bytes)]
+        out = self.call("kit_prepare_many", b"".join(len(t).to_bytes(4, "little") + t for t in texts)) if texts else b""
+        answers: List[Union[Prepared, OnbehalfError]] = []
         at = 0
         for text in texts:
             length = int.from_bytes(out[at : at + 4], "little")
             try:
-                items.append(self._prepared(text, out[at + 4 : at + 4 + length]))
+                answers.append(self._prepared(text, out[at + 4 : at + 4 + length]))
             except OnbehalfError as error:
-                items.append(error)
+                answers.append(error)
             at += 4 + length
-        return items
+        if at != len(out) or len(answers) != len(texts):
+            raise OnbehalfError("invalid-request", "request: the engine answered another number of requests")
+        prepared = iter(answers)
+        return [next(prepared) if isinstance(t, bytes) else t for t in items]
 
     def answer(
         self,

@@ -83,7 +83,7 @@ class Live:
         Rust host sets a flag when it refuses a grow; wasmtime's Python API has no limiter
         callback, so the cap reached stands for it), else the trap code."""
         # First, as the Rust host's flag comes first: a module at its cap was refused memory.
-        if self.at_memory_cap():
+        if getattr(self, "memory", None) is not None and self.at_memory_cap():
             return Fault("memory-limit")
         if isinstance(error, wasmtime.Trap):
             code = error.trap_code
