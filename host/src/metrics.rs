@@ -196,24 +196,14 @@ impl std::fmt::Debug for Scraped {
     }
 }
 
-fn counter(
+/// One metric without labels, its value read at scrape time (a `ConstCounter` or a
+/// `ConstGauge`), with its unit if it has one.
+fn constant(
     encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    value: u64,
+    (name, help, unit): (&str, &str, Option<&Unit>),
+    metric: impl EncodeMetric,
 ) -> Result<(), std::fmt::Error> {
-    let metric = ConstCounter::new(value);
-    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
-}
-
-fn gauge(
-    encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    value: i64,
-) -> Result<(), std::fmt::Error> {
-    let metric = ConstGauge::new(value);
-    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+    metric.encode(encoder.encode_descriptor(name, help, unit, metric.metric_type())?)
 }
 
 /// A counter family with one label.
@@ -239,11 +229,14 @@ impl Collector for Scraped {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let stats = self.host.stats();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        counter(
+        constant(
             &mut encoder,
-            "onbehalf_decisions",
-            "Decisions asked of the policy module",
-            get(&stats.decisions),
+            (
+                "onbehalf_decisions",
+                "Decisions asked of the policy module",
+                None,
+            ),
+            ConstCounter::new(get(&stats.decisions)),
         )?;
         let faults: Vec<(&str, u64)> = Fault::ALL
             .iter()
@@ -272,11 +265,14 @@ impl Collector for Scraped {
             ],
         )?;
         let generation = i64::try_from(self.host.info().generation).unwrap_or(i64::MAX);
-        gauge(
+        constant(
             &mut encoder,
-            "onbehalf_policy_generation",
-            "Generation of the loaded policy module",
-            generation,
+            (
+                "onbehalf_policy_generation",
+                "Generation of the loaded policy module",
+                None,
+            ),
+            ConstGauge::new(generation),
         )?;
         let lane = self.lane.stats();
         labelled(
@@ -288,26 +284,34 @@ impl Collector for Scraped {
             ),
             &[("done", get(&lane.done)), ("refused", get(&lane.refused))],
         )?;
-        let busy = ConstCounter::new(get(&lane.busy_nanos) as f64 / 1e9);
-        busy.encode(encoder.encode_descriptor(
-            "onbehalf_lane_busy",
-            "Time the decision lane's threads spent on jobs",
-            Some(&Unit::Seconds),
-            busy.metric_type(),
-        )?)?;
-        let queued = i64::try_from(self.lane.queued()).unwrap_or(i64::MAX);
-        gauge(
+        constant(
             &mut encoder,
-            "onbehalf_lane_queued",
-            "Jobs waiting for the decision lane",
-            queued,
+            (
+                "onbehalf_lane_busy",
+                "Time the decision lane's threads spent on jobs",
+                Some(&Unit::Seconds),
+            ),
+            ConstCounter::new(get(&lane.busy_nanos) as f64 / 1e9),
+        )?;
+        let queued = i64::try_from(self.lane.queued()).unwrap_or(i64::MAX);
+        constant(
+            &mut encoder,
+            (
+                "onbehalf_lane_queued",
+                "Jobs waiting for the decision lane",
+                None,
+            ),
+            ConstGauge::new(queued),
         )?;
         let running = i64::try_from(get(&lane.running)).unwrap_or(i64::MAX);
-        gauge(
+        constant(
             &mut encoder,
-            "onbehalf_lane_running",
-            "Jobs the decision lane runs now",
-            running,
+            (
+                "onbehalf_lane_running",
+                "Jobs the decision lane runs now",
+                None,
+            ),
+            ConstGauge::new(running),
         )
     }
 }
