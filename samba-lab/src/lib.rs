@@ -34,10 +34,13 @@ use std::time::{Duration, Instant};
 use setup::{ensure_packages, fresh_dir, tail};
 
 /// The Debian packages the lab needs (`openssl` makes the lab's TLS certificate; `ldb-tools`
-/// writes what Samba lets only the system write, such as a malformed descriptor).
-pub const PACKAGES: [&str; 6] = [
+/// writes what Samba lets only the system write, such as a malformed descriptor;
+/// `samba-ad-provision` holds the AD schema `samba-tool domain provision` reads — only a
+/// recommendation of `samba-ad-dc`, and the install skips recommendations).
+pub const PACKAGES: [&str; 7] = [
     "samba",
     "samba-ad-dc",
+    "samba-ad-provision",
     "krb5-user",
     "ldap-utils",
     "openssl",

@@ -164,7 +164,18 @@ impl Lab {
         }
         let admin = format!("--password={PASSWORD}");
         for host in ["dc1", "fs1", "fs2", "db1", "app1"] {
-            self.samba_tool(&[
+            self.dns_add(host, &admin)?;
+        }
+        Ok(())
+    }
+
+    /// `samba-tool dns add` of `host` → 127.0.0.1. Samba answers LDAP before its RPC server
+    /// (the DNS management interface) listens, later still on a busy machine: a refused
+    /// connection is retried until [`START_PATIENCE`](crate::START_PATIENCE) passes.
+    fn dns_add(&self, host: &str, admin: &str) -> Result<()> {
+        let deadline = std::time::Instant::now() + crate::START_PATIENCE;
+        loop {
+            let added = self.samba_tool(&[
                 "dns",
                 "add",
                 "127.0.0.1",
@@ -174,10 +185,15 @@ impl Lab {
                 "127.0.0.1",
                 "-U",
                 "Administrator",
-                &admin,
-            ])?;
+                admin,
+            ]);
+            match added {
+                Err(e) if e.contains("refused") && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                }
+                other => return other,
+            }
         }
-        Ok(())
     }
 }
 
