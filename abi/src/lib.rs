@@ -7,8 +7,16 @@
 //! macro that defines the exports over a [`PolicyV2`] ([`PolicyV1`]) implementation. The host
 //! validates modules against the same tables, so the two sides cannot disagree.
 //!
-//! All `unsafe` of a module lives in this crate's `guest.rs` (turning ABI addresses into
-//! slices); a policy crate itself stays `#![forbid(unsafe_code)]`.
+//! The host side every host shares is here too, so the Rust host and the embedding kit (the
+//! default module's `kit_*` exports, which the Python package uses) check alike: [`check`]
+//! (an answer checked for shape and against the reference decision, rendered with the
+//! module's own codes), [`fault`] (the fault vocabulary), [`limits`] (the limits and their
+//! defaults) and [`reasons`] (a module's own-reason catalog, checked at load). The export
+//! names come from one macro list, [`names`].
+//!
+//! All `unsafe` of a module — and of the workspace — lives in this crate's `guest.rs`
+//! (turning ABI addresses into slices, the allocator and panic handler of a `wasm32`
+//! module); a policy crate itself stays `#![forbid(unsafe_code)]`.
 #![no_std]
 #![deny(unsafe_code)] // allowed in `guest.rs` alone: the ABI file
 

@@ -1,8 +1,11 @@
 //! Measurement support the test command runs: the fixed request mix ([`mix`]), the
-//! instruction-count probe ([`probe`], `cargo xtask callgrind`), `src/bin/load.rs` the HTTP
-//! load generator and `src/bin/soak.rs` the load-and-fault soak, both over the test kit's HTTP
-//! client. The criterion benchmarks and the peers (cedar-policy, regorus) are in `peers/`,
-//! built only by `cargo xtask bench`.
+//! instruction-count probe ([`probe`] and `src/bin/probe.rs`, for `cargo xtask callgrind`,
+//! against the committed `callgrind-baseline.txt`), `src/bin/load.rs` the HTTP load generator
+//! and `src/bin/soak/` the load-and-fault soak, both over the test kit's HTTP client, and
+//! `src/bin/mix.rs`, the mix as JSON Lines for the packages' speed scripts
+//! (`npm/benchmarks/`, `python/benchmarks/`). [`verdict`] is onbehalf's answer as the peers
+//! are compared on it. The criterion benchmarks and the peers (cedar-policy, regorus) are in
+//! `peers/`, built only by `cargo xtask bench`. The numbers are in BENCHMARKS.md.
 #![forbid(unsafe_code)]
 
 pub use onbehalf_workload::mix;

@@ -1,6 +1,7 @@
 //! onbehalf's host side around [`onbehalf_core`]: the wasmtime policy-module host
-//! ([`policy`]), and the HTTP server ([`server`], its accept loop in `connections.rs`) with
-//! its [`metrics`]. The `onbehalf` CLI is this crate's binary.
+//! ([`policy`]), and the HTTP server ([`server`], its accept loop in [`connections`]) with
+//! its [`metrics`]. The `onbehalf` CLI is this crate's binary. Where each part lives is under
+//! "Layout" below.
 //!
 //! # Embedding the policy in a Rust server
 //!
@@ -98,6 +99,52 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Layout
+//!
+//! - [`policy`], the policy host: `load.rs` validates a module at load (named `LoadError`s,
+//!   the wasm feature set); `store.rs` holds the memory cap and the fuel account; `worker/` is
+//!   one store + instance per worker, made from a shared `InstancePre` (`route.rs` picks a
+//!   request's path, `packed.rs` makes the hop-free calls and checks them against the
+//!   reference table — an equal answer is accepted without unpacking — `hops.rs` the records
+//!   and the v1 JSON entry); `calls.rs` binds the exports by the ABI crate's `names` and runs
+//!   each export's memory protocol; `answer.rs` checks an answer through
+//!   `onbehalf_abi::check` and keeps it compact; `fault.rs` classifies a failed call by trap
+//!   code and the memory flag; `faultlog.rs` logs once per module and fault kind, then a
+//!   summary at most once a minute. A reload bumps an atomic generation, and each worker
+//!   re-instantiates before its next call (never in the middle of one array). Hop-free
+//!   requests go packed to the module's `decide` (an array's to one `decide_batch`), the
+//!   others as records to one `decide_records`; an ABI v1 module gets canonical JSON through
+//!   `explain`, and is not asked at all about a request across domains.
+//! - [`server`], `onbehalf serve` on axum: `mod.rs` state, config and routes; `decide.rs`
+//!   `/v1/decide` and `/v1/explain` (where each body is decided); `answer.rs` a body's text →
+//!   its answer text through the core's tree-free reader and writer (what the benches
+//!   measure); `lane.rs` the decision lane; `track.rs` the middleware every response passes
+//!   (error bodies, counting); `audit.rs` the audit events; `admin.rs` health, metrics and
+//!   the token-guarded reload; `body.rs` content type, size and deadline; `files.rs` the
+//!   page's static files; `check.rs` `/v1/check` (named accounts); `live.rs` the live
+//!   directory of `serve --ldap`, read on its own thread at start and every half TTL (facts
+//!   older than `--directory-ttl` never decide: `503 directory-unavailable`).
+//! - [`connections`], the accept loop (hyper-util), given the routers: connection caps in all
+//!   and per address, the operator reserve (`/healthz` and `/metrics` only), the header
+//!   deadline and buffer bound; `io.rs` the write deadline and, with `bare.rs`, bodies for
+//!   hyper's own 400/414/431; half-close; graceful shutdown.
+//! - [`metrics`] (OpenMetrics through `prometheus-client`; the policy host's and the lane's
+//!   counters are read at scrape), `log` (the `tracing` subscriber,
+//!   `--log-format text|json`), `banner` (the serving banner and its parser).
+//! - The CLI, `main.rs`: `decide` (JSON Lines, optionally `--module`), `explain` (the core's
+//!   `Explanation`, rendered), `serve`, `table` (columns from the field table), `bench` (a
+//!   module on the standard mix beside the default module and the native core, with fuel);
+//!   `module_args.rs` (`--module`, `--max-module-bytes`) is shared by `decide`, `serve` and
+//!   `bench`; `directory_args.rs` renders the directory crate's answers for `check`, `audit`,
+//!   `directory export` and `fix --bloodhound`/`--facts`.
+//! - `build.rs` builds the default module and the strict example for wasm32 (own target
+//!   directory, clean environment), so both are embedded.
+//! - `tests/`: `policy_host.rs` (hostile modules, reloads, wasm features), `ceiling.rs` (every
+//!   way an answer can exceed the reference), `abi_fixture.rs` (the WAT module written from
+//!   the docs, the v1 reference module of 143c4a9, the v2 default on requests with hops),
+//!   `abi_docs.rs` (the docs' generated tables), `abuse.rs` and `attack.rs` (HTTP abuse),
+//!   `memory_bounds.rs` (the RSS bound, alone in its process), `server.rs`, `cli.rs`.
 #![forbid(unsafe_code)]
 
 pub mod banner;

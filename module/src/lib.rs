@@ -1,6 +1,13 @@
 //! The default onbehalf policy module: [`onbehalf_core`] behind policy ABI v2
 //! (`docs/policy-abi.md`). Built for `wasm32-unknown-unknown` it has no imports at all; on
 //! other targets only [`Reference`] is compiled, so the policy is unit-testable natively.
+//!
+//! Its `decide` answers a one-domain hop-free request by a lookup in a table `build.rs`
+//! precomputes with the native core (anything else, and every record, the core decides).
+//! [`kit`] is the embedding kit (`kit_*` exports, `docs/policy-abi.md` §11) through which a
+//! host in another language (the Python package) validates, encodes and checks exactly as
+//! the Rust host does: its checks are `onbehalf_abi::check`, the Rust host's own.
+//! `host/build.rs` builds this crate for `wasm32` and the host embeds it.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![forbid(unsafe_code)]
 

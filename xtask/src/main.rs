@@ -1,5 +1,9 @@
 //! `cargo xtask <command>`: the project's build and test automation (no shell scripts, no
-//! shell strings). One module per command.
+//! shell strings). One module per command: `test` (everything CI checks; `.ci/run` calls it
+//! and nothing else), `serve`, `web`, `npm`, `python`, `bench`, `fuzz`, `soak`, `deny` (the
+//! policy in `deny.toml`: licenses, bans, duplicate versions each skipped with its reason,
+//! sources) and `callgrind`; `readme.rs` runs README.md's examples and `process.rs` the
+//! tools.
 #![forbid(unsafe_code)]
 
 mod bench;

@@ -1,4 +1,4 @@
-//! `cargo xtask soak --seconds N`: the load-and-fault soak (`benches/src/bin/soak.rs`)
+//! `cargo xtask soak --seconds N`: the load-and-fault soak (`benches/src/bin/soak/`)
 //! against the release server. `cargo xtask test` runs a short one against the debug build.
 
 use crate::process::{root, run, Result};
