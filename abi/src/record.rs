@@ -2,17 +2,10 @@
 //! module through a typed call on these (no JSON in the hot path), with each hop's
 //! authentication, transport, realm, trust and target string visible to the policy.
 //!
-//! Request record (little-endian, records back to back, no padding):
-//!
-//! | offset | size | field |
-//! |---|---|---|
-//! | 0 | 8 | the packed request (the hop-free fields, layout of `decide`) |
-//! | 8 | 1 | hop count, 0–16 |
-//! | 9 | … | the hops, each: `auth` (1), `transport` (1), `realm` (1), `forest_trust` bits (1: bit 0 `tgt_delegation`, 1 `quarantined`, 2 `selective_auth`, 3 `allowed_to_authenticate`, 4 `two_way`), flags (1: bit 0 the target is in `allowed_targets`), target length (4), the target's UTF-8 bytes |
-//!
-//! Enumerations are their index in the spec's order (the catalog's order): `auth` 0 none,
-//! 1 ntlm, 2 kerberos, 3 negotiate, 4 schannel; `transport` 0 ncalrpc … 4 ncadg_ip_udp;
-//! `realm` 0 same-domain, 1 same-forest, 2 other-forest.
+//! The request record's layout (little-endian, records back to back, no padding) is the
+//! packed request, a hop count, then per hop the `wire` fields of the hop's field table
+//! (`core/src/request.rs`), a flags byte, the target's length and bytes; docs/policy-abi.md §4
+//! renders it from the same constants and table (its test fails when they disagree).
 //!
 //! Answer record: [`ANSWER_SIZE`] bytes per request, at `out_ptr + i * ANSWER_SIZE`:
 //!
@@ -25,14 +18,14 @@
 //! 32–62: bit 32 + n is the n-th code of its `policy_reasons` catalog ([`OWN_REASONS_AT`]).
 
 use onbehalf_core::{
-    AuthService, Borrowed, Decision, ForestTrust, Hop, HopReason, PackedDecision, PackedRequest,
-    Realm, Request, Storage, Transport, MAX_HOPS,
+    Borrowed, Decision, ForestTrust, Hop, HopReason, PackedDecision, PackedRequest, Realm, Request,
+    Storage, MAX_HOPS,
 };
 
 /// The size of a request record without hops.
 pub const RECORD_HEADER: usize = 9;
-/// The size of a hop entry without its target.
-pub const HOP_HEADER: usize = 9;
+/// The size of a hop entry without its target: its `wire` fields, the flags, the length.
+pub const HOP_HEADER: usize = HOP_LENGTH_AT + 4;
 /// The size of one answer record.
 pub const ANSWER_SIZE: usize = 24;
 /// Where an answer's hop bytes start.
@@ -60,21 +53,27 @@ pub const fn with_own_reasons(decision: i64, own: u32) -> i64 {
     decision | ((own as i64 & 0x7FFF_FFFF) << OWN_REASONS_AT)
 }
 
-fn trust_bits(t: &ForestTrust) -> u8 {
-    u8::from(t.tgt_delegation)
-        | u8::from(t.quarantined) << 1
-        | u8::from(t.selective_auth) << 2
-        | u8::from(t.allowed_to_authenticate) << 3
-        | u8::from(t.two_way) << 4
-}
+/// Where a hop entry's flags byte is: after the hop's `wire` fields (`Hop::WIRE_SIZE`).
+pub const HOP_FLAGS_AT: usize = Hop::<Borrowed<'static>>::WIRE_SIZE;
+/// Where a hop entry's target length (`u32`) is.
+pub const HOP_LENGTH_AT: usize = HOP_FLAGS_AT + 1;
+/// The flags bit set when the hop's target is in `allowed_targets`.
+pub const FLAG_LISTED: u8 = 1;
 
-fn trust_from_bits(b: u8) -> ForestTrust {
-    ForestTrust {
-        tgt_delegation: b & 1 != 0,
-        quarantined: b & 2 != 0,
-        selective_auth: b & 4 != 0,
-        allowed_to_authenticate: b & 8 != 0,
-        two_way: b & 16 != 0,
+/// The hop as the record carries it: `forest_trust` zeroed unless the target is in another
+/// forest (the rules read it only then, spec §2), as the packed request does for the server's
+/// trust — so one decision has one record.
+fn as_recorded<S: Storage>(hop: &Hop<S>) -> Hop<Borrowed<'static>> {
+    Hop {
+        target: "",
+        auth: hop.auth,
+        transport: hop.transport,
+        realm: hop.realm,
+        forest_trust: if hop.realm == Realm::OtherForest {
+            hop.forest_trust
+        } else {
+            ForestTrust::blank()
+        },
     }
 }
 
@@ -86,35 +85,20 @@ pub fn encode<S: Storage>(request: &Request<S>, out: &mut alloc::vec::Vec<u8>) -
     out.push(u8::try_from(request.hops().len()).ok()?);
     for hop in request.hops() {
         let target = hop.target.as_ref();
-        let listed = request.delegation.allows_target(target);
-        out.extend_from_slice(&[
-            hop.auth as u8,
-            hop.transport as u8,
-            hop.realm as u8,
-            trust_bits(&hop.forest_trust),
-            u8::from(listed),
-        ]);
-        out.extend_from_slice(&u32::try_from(target.len()).ok()?.to_le_bytes());
+        let mut header = [0; HOP_HEADER];
+        as_recorded(hop).write_wire(&mut header)?;
+        *header.get_mut(HOP_FLAGS_AT)? = if request.delegation.allows_target(target) {
+            FLAG_LISTED
+        } else {
+            0
+        };
+        header
+            .get_mut(HOP_LENGTH_AT..)?
+            .copy_from_slice(&u32::try_from(target.len()).ok()?.to_le_bytes());
+        out.extend_from_slice(&header);
         out.extend_from_slice(target.as_bytes());
     }
     Some(())
-}
-
-/// One hop of a request record, as a module sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HopView<'a> {
-    /// The leg's authentication service.
-    pub auth: AuthService,
-    /// The leg's transport.
-    pub transport: Transport,
-    /// The target's realm relative to the caller.
-    pub realm: Realm,
-    /// The trust to the target's forest.
-    pub forest_trust: ForestTrust,
-    /// Whether the target is in `allowed_targets` (the host's ASCII-case-insensitive match).
-    pub listed: bool,
-    /// The target, verbatim.
-    pub target: &'a str,
 }
 
 /// One request record, as a module sees it.
@@ -122,7 +106,13 @@ pub struct HopView<'a> {
 pub struct RecordView<'a> {
     /// The packed hop-free request.
     pub packed: i64,
-    hops: [Option<HopView<'a>>; MAX_HOPS],
+    /// Each hop's `wire` bytes (checked by [`RecordView::parse`]) and target: a hop is read
+    /// from them where it is used, at the lifetime the user needs (a `Hop` is invariant in its
+    /// storage, so a stored `Hop<Borrowed<'a>>` could not be lent at a shorter one).
+    wire: [[u8; HOP_FLAGS_AT]; MAX_HOPS],
+    targets: [&'a str; MAX_HOPS],
+    /// Bit i: hop i's target is in `allowed_targets` (the host's ASCII-case-insensitive match).
+    listed: u16,
     count: usize,
 }
 
@@ -130,10 +120,17 @@ fn read<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     bytes.get(at..at + N)?.try_into().ok()
 }
 
+/// The hop of `wire` bytes (already checked) and `target`.
+fn hop<'b>(wire: &[u8; HOP_FLAGS_AT], target: &'b str) -> Hop<Borrowed<'b>> {
+    let mut hop = Hop::to(target);
+    let _ = hop.read_wire(wire);
+    hop
+}
+
 impl<'a> RecordView<'a> {
     /// Reads one record at the start of `bytes`; returns it and its length. `None` for a
-    /// record that is cut off, has too many hops, an out-of-range value or a target that is
-    /// not UTF-8.
+    /// record that is cut off, has too many hops, an out-of-range value, unknown flags, trust
+    /// bits on a hop that is not in another forest, or a target that is not UTF-8.
     #[must_use]
     pub fn parse(bytes: &'a [u8]) -> Option<(RecordView<'a>, usize)> {
         let packed = i64::from_le_bytes(read(bytes, 0)?);
@@ -143,31 +140,47 @@ impl<'a> RecordView<'a> {
         }
         let mut view = RecordView {
             packed,
-            hops: [None; MAX_HOPS],
+            wire: [[0; HOP_FLAGS_AT]; MAX_HOPS],
+            targets: [""; MAX_HOPS],
+            listed: 0,
             count,
         };
         let mut at = RECORD_HEADER;
-        for slot in view.hops.iter_mut().take(count) {
-            let [auth, transport, realm, trust, flags] = read::<5>(bytes, at)?;
-            let len = usize::try_from(u32::from_le_bytes(read(bytes, at + 5)?)).ok()?;
+        let slots = view.wire.iter_mut().zip(view.targets.iter_mut());
+        for (i, (wire, target)) in slots.take(count).enumerate() {
+            let header: [u8; HOP_HEADER] = read(bytes, at)?;
+            *wire = read(&header, 0)?;
+            let mut check = Hop::to("");
+            check.read_wire(wire)?;
+            if as_recorded(&check) != check {
+                return None;
+            }
+            match header.get(HOP_FLAGS_AT)? {
+                0 => {}
+                &FLAG_LISTED => view.listed |= 1 << i,
+                _ => return None,
+            }
+            let len = usize::try_from(u32::from_le_bytes(read(&header, HOP_LENGTH_AT)?)).ok()?;
             let start = at + HOP_HEADER;
-            let target = core::str::from_utf8(bytes.get(start..start.checked_add(len)?)?).ok()?;
-            *slot = Some(HopView {
-                auth: *AuthService::ALL.get(usize::from(auth))?,
-                transport: *Transport::ALL.get(usize::from(transport))?,
-                realm: *Realm::ALL.get(usize::from(realm))?,
-                forest_trust: trust_from_bits(trust),
-                listed: flags & 1 != 0,
-                target,
-            });
+            *target = core::str::from_utf8(bytes.get(start..start.checked_add(len)?)?).ok()?;
             at = start + len;
         }
         Some((view, at))
     }
 
     /// The hops, in order.
-    pub fn hops(&self) -> impl Iterator<Item = &HopView<'a>> {
-        self.hops.iter().take(self.count).flatten()
+    pub fn hops(&self) -> impl Iterator<Item = Hop<Borrowed<'a>>> + '_ {
+        self.wire
+            .iter()
+            .zip(self.targets)
+            .take(self.count)
+            .map(|(wire, target)| hop(wire, target))
+    }
+
+    /// Whether hop `index`'s target is in `allowed_targets` (the host's match).
+    #[must_use]
+    pub fn listed(&self, index: usize) -> bool {
+        index < self.count && self.listed >> index & 1 == 1
     }
 
     /// Runs `f` with the request the engine decides: the packed fields, the hops, and
@@ -180,31 +193,24 @@ impl<'a> RecordView<'a> {
             .and_then(|p| p.unpack())
             .ok()?;
         let mut hops = [Hop::to(""); MAX_HOPS];
+        for (slot, (wire, target)) in hops.iter_mut().zip(self.wire.iter().zip(self.targets)) {
+            *slot = hop(wire, target);
+        }
+        let listed = (0..self.count).filter(|i| self.listed(*i));
+        let placeholder = base.delegation.has_allowed_targets().then(|| {
+            onbehalf_core::PACKED_TARGETS
+                .first()
+                .copied()
+                .unwrap_or("*")
+        });
+        let names = listed
+            .filter_map(|i| self.targets.get(i).copied())
+            .chain(placeholder);
         let mut targets = [""; MAX_HOPS + 1];
         let mut listed = 0;
-        for (slot, hop) in hops.iter_mut().zip(self.hops()) {
-            *slot = Hop {
-                target: hop.target,
-                auth: hop.auth,
-                transport: hop.transport,
-                realm: hop.realm,
-                forest_trust: hop.forest_trust,
-            };
-            if hop.listed {
-                if let Some(t) = targets.get_mut(listed) {
-                    *t = hop.target;
-                    listed += 1;
-                }
-            }
-        }
-        if base.delegation.has_allowed_targets() {
-            if let Some(t) = targets.get_mut(listed) {
-                *t = onbehalf_core::PACKED_TARGETS
-                    .first()
-                    .copied()
-                    .unwrap_or("*");
-                listed += 1;
-            }
+        for (slot, name) in targets.iter_mut().zip(names) {
+            *slot = name;
+            listed += 1;
         }
         let request = Request {
             hops: hops.get(..self.count)?,

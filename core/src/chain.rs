@@ -5,8 +5,8 @@ use crate::delegation::ServerTrust;
 use crate::hop::HopReason;
 use crate::level::Level;
 use crate::realm::Realm;
+use crate::request::Storage;
 use crate::request::{Delegation, ForestTrust, Hop, Request};
-use crate::storage::Storage;
 use crate::transport::{ServerLocation, Transport};
 
 /// What a machine in the chain holds for the client.

@@ -10,9 +10,9 @@ use crate::hop::{HopOutcome, HopReason};
 use crate::level::RequestedLevel;
 use crate::realm::Realm;
 use crate::reason::{Reason, Reasons};
+use crate::request::Storage;
 use crate::request::{Hop, Request};
 use crate::rules::resolve_auth;
-use crate::storage::Storage;
 
 /// Why a request got its decision.
 ///

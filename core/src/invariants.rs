@@ -8,7 +8,7 @@ use crate::level::Level;
 use crate::packed::{decide_packed, PackedRequest};
 use crate::reason::Reason;
 use crate::request::Request;
-use crate::storage::Storage;
+use crate::request::Storage;
 
 /// A broken invariant, named in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,10 +31,10 @@ extern crate alloc;
 mod vocabulary;
 
 pub mod model;
-mod storage;
 
 mod auth;
 mod chain;
+mod checks;
 mod decision;
 mod delegation;
 mod error;
@@ -66,7 +66,10 @@ pub use explanation::{Explanation, HopStep};
 pub use hop::{HopOutcome, HopReason, Identity, MAX_HOPS};
 pub use http::HttpError;
 pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
-pub use model::{ChoiceSet, DefaultInfo, FieldInfo, RecordInfo, Shape};
+pub use model::{
+    from_wire_byte, packed_low, wire_byte, ChoiceSet, DefaultInfo, Field, FieldInfo, RecordInfo,
+    Shape,
+};
 #[cfg(feature = "alloc")]
 pub use packed::DecisionTable;
 pub use packed::{
@@ -75,11 +78,11 @@ pub use packed::{
 };
 pub use realm::Realm;
 pub use reason::{Reason, ReasonKind, Reasons};
+#[cfg(feature = "alloc")]
+pub use request::Owned;
+pub use request::{Borrowed, Storage};
 pub use request::{Delegation, ForestTrust, Hop, Request, PACKED_TARGETS};
 pub use rules::{evaluate_call, resolve_auth, CallOutcome};
-#[cfg(feature = "alloc")]
-pub use storage::Owned;
-pub use storage::{Borrowed, Storage};
 pub use transport::{ServerLocation, Transport};
 pub use vocabulary::Choice;
 

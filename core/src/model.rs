@@ -112,6 +112,8 @@ pub struct FieldInfo {
     pub default: DefaultInfo,
     /// Its first bit in a packed request, if it is part of the packed (hop-free) domain.
     pub packed_at: Option<u32>,
+    /// Its byte in a binary record's fixed part (ABI v2's hop record), if it has one.
+    pub wire_at: Option<usize>,
     /// The group of fields it belongs to, if any (a page may show a group only when used;
     /// see the catalog's `groups`).
     pub group: Option<&'static str>,
@@ -162,6 +164,91 @@ pub trait Field {
     /// Its canonical JSON.
     #[cfg(feature = "alloc")]
     fn to_value(&self) -> crate::json::Value;
+    /// Where its packed bits start, for a byte of a binary record (`wire`): 0 for a value, the
+    /// lowest packed position of its fields for a record (whose fields pack at their own
+    /// positions).
+    const WIRE_SHIFT: u32 = 0;
+    /// How many bits its byte of a binary record uses (at most 8, checked where it is placed).
+    const WIRE_WIDTH: u32 = Self::PACKED_WIDTH;
+}
+
+/// The byte of `value` in a binary record (a `wire` position of a field table): its packed
+/// bits, moved down to bit 0.
+pub fn wire_byte<T: Field>(value: &T) -> u8 {
+    let mut bits = 0;
+    value.pack_into(Some(0), &mut bits);
+    // At most 8 bits: `record!` asserts `WIRE_WIDTH <= 8` for every `wire` field.
+    (bits >> T::WIRE_SHIFT) as u8
+}
+
+/// Reads a byte written by [`wire_byte`]; `None` for a byte with bits above the type's width
+/// or a value out of range (a record that was not written by [`wire_byte`] is not decided on).
+pub fn from_wire_byte<T: Field + Unpack>(byte: u8) -> Option<T> {
+    if u32::from(byte) >> T::WIRE_WIDTH != 0 {
+        return None;
+    }
+    T::unpack_from(
+        u64::from(byte) << T::WIRE_SHIFT,
+        Some(0),
+        FieldPath::REQUEST,
+    )
+    .ok()
+}
+
+/// The lowest packed position of `fields` (0 when none packs).
+#[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
+#[must_use]
+pub const fn packed_low(fields: &[FieldInfo]) -> u32 {
+    let mut low = u32::MAX;
+    let mut i = 0;
+    while i < fields.len() {
+        if let Some(at) = fields[i].packed_at {
+            if at < low {
+                low = at;
+            }
+        }
+        i += 1;
+    }
+    if low == u32::MAX {
+        0
+    } else {
+        low
+    }
+}
+
+/// The bytes the `wire` fields of `fields` take: the highest position plus one.
+#[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
+#[must_use]
+pub const fn wire_size(fields: &[FieldInfo]) -> usize {
+    let mut size = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if let Some(at) = fields[i].wire_at {
+            if at + 1 > size {
+                size = at + 1;
+            }
+        }
+        i += 1;
+    }
+    size
+}
+
+/// The end of the packed positions of `fields` (their highest bit plus one; 0 when none packs).
+#[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
+#[must_use]
+pub const fn packed_high(fields: &[FieldInfo]) -> u32 {
+    let mut high = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if let Some(at) = fields[i].packed_at {
+            let end = at + fields[i].shape.packed_width();
+            if end > high {
+                high = end;
+            }
+        }
+        i += 1;
+    }
+    high
 }
 
 /// A field type that can be read back from packed bits (only the hop-free fields, and only
@@ -233,6 +320,14 @@ macro_rules! choice_field {
         }
 
         #[cfg(feature = "alloc")]
+        impl $crate::model::Own for $ty {
+            type Owned = $ty;
+            fn owned(&self) -> $ty {
+                *self
+            }
+        }
+
+        #[cfg(feature = "alloc")]
         impl $crate::json::fast::FastRead for $ty {
             fn read_fast(cursor: &mut $crate::json::fast::Cursor<'_>) -> Option<Self> {
                 cursor.plain_string().and_then($ty::from_name)
@@ -265,6 +360,26 @@ impl Field for bool {
     }
 }
 
+/// A value with its strings and lists owned: the same value in [`Owned`](crate::Owned)
+/// storage (the identity for values without strings). `record!` generates it for every record
+/// from its field table, so a request of any storage becomes an owned one without listing a
+/// field (and without a round trip through JSON).
+#[cfg(feature = "alloc")]
+pub trait Own {
+    /// The owned form.
+    type Owned;
+    /// This value with owned strings and lists.
+    fn owned(&self) -> Self::Owned;
+}
+
+#[cfg(feature = "alloc")]
+impl Own for bool {
+    type Owned = bool;
+    fn owned(&self) -> bool {
+        *self
+    }
+}
+
 impl Unpack for bool {
     fn unpack_from(bits: u64, at: Option<u32>, _: FieldPath) -> Result<Self, RequestError> {
         Ok(bits_at(bits, at.unwrap_or(0), 1) == 1)
@@ -276,13 +391,15 @@ impl Unpack for bool {
 /// ```text
 /// /// Label (first line), then what it means.
 /// name: Type = value(expr) | derived("rule in words", expr) | required(ErrorCode, blank)
-///     [, packed BIT] [, group "name"] [, then |path| check-expression];
+///     [, packed BIT] [, wire BYTE] [, group "name"] [, then |path| check-expression];
 /// ```
 ///
-/// `derived` and `then` expressions may use the fields read before them (by name). The
-/// generated items: the struct, `FIELDS`/`INFO` (the table), `blank()` (every default, the
-/// `blank` of required fields), `pack_bits`, `Field`/`Unpack`/`ReadField` impls and the
-/// field-by-field JSON reader.
+/// `packed` places the field in the packed (hop-free) request, `wire` in a binary record's
+/// fixed part (ABI v2's hop record: one byte each, a record's byte holding its packed bits
+/// moved down to bit 0). `derived` and `then` expressions may use the fields read before
+/// them (by name). The generated items: the struct, `FIELDS`/`INFO` (the table), `blank()`
+/// (every default, the `blank` of required fields), `pack_bits`, `write_wire`/`read_wire`,
+/// `Field`/`Unpack`/`ReadField` impls and the field-by-field JSON reader.
 macro_rules! record {
     // A record generic over the request's storage.
     (
@@ -290,23 +407,24 @@ macro_rules! record {
         pub struct $name:ident<S> { $($body:tt)* }
     ) => {
         $crate::model::record!(@struct [$($doc)*] $name
-            [<S: $crate::storage::Storage = $crate::storage::Borrowed<'static>>]
-            [<S: $crate::storage::Storage>] [<S>] { $($body)* });
-        impl<'a> Copy for $name<$crate::storage::Borrowed<'a>> {}
+            [<S: $crate::Storage = $crate::Borrowed<'static>>]
+            [<S: $crate::Storage>] [<S>] [$name<$crate::Owned>] { $($body)* });
+        impl<'a> Copy for $name<$crate::Borrowed<'a>> {}
     };
     // A record with no strings.
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident { $($body:tt)* }
     ) => {
-        $crate::model::record!(@struct [$($doc)*] $name [] [] [] { $($body)* });
+        $crate::model::record!(@struct [$($doc)*] $name [] [] [] [$name] { $($body)* });
         impl Copy for $name {}
     };
-    (@struct [$($doc:literal)*] $name:ident [$($def:tt)*] [$($gen:tt)*] [$($args:tt)*] {
+    (@struct [$($doc:literal)*] $name:ident [$($def:tt)*] [$($gen:tt)*] [$($args:tt)*] [$owned:ty] {
         $(
             $(#[doc = $fdoc:literal])*
             $field:ident : $ty:ty = $dkind:ident ( $($darg:tt)* )
                 $(, packed $pos:literal)?
+                $(, wire $wire:literal)?
                 $(, group $group:literal)?
                 $(, then |$p:ident| $check:expr)?
             ;
@@ -327,6 +445,7 @@ macro_rules! record {
                     shape: <$ty as $crate::model::Field>::SHAPE,
                     default: $crate::model::record!(@info $dkind($($darg)*)),
                     packed_at: $crate::model::record!(@pos $($pos)?),
+                    wire_at: $crate::model::record!(@pos $($wire)?),
                     group: $crate::model::record!(@group $($group)?),
                     #[cfg(feature = "alloc")]
                     default_json: $crate::model::record!(@json $ty; $dkind($($darg)*)),
@@ -355,6 +474,26 @@ macro_rules! record {
                 $( <$ty as $crate::model::Field>::pack_into(&self.$field, $crate::model::record!(@pos $($pos)?), bits); )+
             }
 
+            /// How many bytes the fields with a `wire` position take in a binary record
+            /// (ABI v2's hop record): the highest position plus one.
+            pub const WIRE_SIZE: usize = $crate::model::wire_size(Self::FIELDS);
+
+            /// Writes the fields with a `wire` position, one byte each ([`wire_byte`](crate::model::wire_byte)),
+            /// into `bytes` (at least [`Self::WIRE_SIZE`] long, else `None`).
+            pub fn write_wire(&self, bytes: &mut [u8]) -> Option<()> {
+                let _ = &bytes; // a record without `wire` fields writes nothing
+                $( $crate::model::record!(@wire_put self.$field, bytes, $ty; $($wire)?); )+
+                Some(())
+            }
+
+            /// Reads the fields with a `wire` position from `bytes` into `self` (the other fields
+            /// keep their values); `None` for a byte that [`Self::write_wire`] does not write.
+            pub fn read_wire(&mut self, bytes: &[u8]) -> Option<()> {
+                let _ = &bytes; // a record without `wire` fields reads nothing
+                $( $crate::model::record!(@wire_get self.$field, bytes, $ty; $($wire)?); )+
+                Some(())
+            }
+
             /// The canonical JSON object: every field, in table order, canonical names.
             #[cfg(feature = "alloc")]
             #[must_use]
@@ -367,12 +506,23 @@ macro_rules! record {
 
         impl $($gen)* $crate::model::Field for $name $($args)* {
             const SHAPE: $crate::model::Shape = $crate::model::Shape::Record(&Self::INFO);
+            const WIRE_SHIFT: u32 = $crate::model::packed_low(Self::FIELDS);
+            const WIRE_WIDTH: u32 =
+                $crate::model::packed_high(Self::FIELDS) - $crate::model::packed_low(Self::FIELDS);
             fn pack_into(&self, _: Option<u32>, bits: &mut u64) {
                 self.pack_bits(bits);
             }
             #[cfg(feature = "alloc")]
             fn to_value(&self) -> $crate::json::Value {
                 $name::to_value(self)
+            }
+        }
+
+        #[cfg(feature = "alloc")]
+        impl $($gen)* $crate::model::Own for $name $($args)* {
+            type Owned = $owned;
+            fn owned(&self) -> $owned {
+                $name { $($field: $crate::model::Own::owned(&self.$field)),+ }
             }
         }
 
@@ -483,6 +633,16 @@ macro_rules! record {
 
     (@fast_absent required($($e:tt)*)) => { return None };
     (@fast_absent $other:ident($($e:tt)*)) => { $crate::model::record!(@blank $other($($e)*)) };
+
+    (@wire_put $value:expr, $bytes:ident, $ty:ty; $at:literal) => {
+        const { assert!(<$ty as $crate::model::Field>::WIRE_WIDTH <= 8, "a wire field is one byte") };
+        *$bytes.get_mut($at)? = $crate::model::wire_byte::<$ty>(&$value);
+    };
+    (@wire_put $value:expr, $bytes:ident, $ty:ty;) => {};
+    (@wire_get $place:expr, $bytes:ident, $ty:ty; $at:literal) => {
+        $place = $crate::model::from_wire_byte::<$ty>(*$bytes.get($at)?)?;
+    };
+    (@wire_get $place:expr, $bytes:ident, $ty:ty;) => {};
 
     (@pos $pos:literal) => { Some($pos) };
     (@pos) => { None };

@@ -2,25 +2,9 @@
 //! This is the policy-module ABI's hot path and the domain of the exhaustive cross-build
 //! checks. The layout is part of policy ABI v1 and never changes within it.
 //!
-//! Request (bits, low first; every other bit must be zero):
-//!
-//! | bits | field | values |
-//! |---|---|---|
-//! | 0–2 | `level` | `RPC_C_IMP_LEVEL_*`: 0 default, 1 anonymous … 4 delegation |
-//! | 3–5 | `transport` | 0 ncalrpc, 1 ncacn_np, 2 ncacn_ip_tcp, 3 ncacn_http, 4 ncadg_ip_udp |
-//! | 6 | `server` | 0 local, 1 remote |
-//! | 7–9 | `auth` | 0 none, 1 ntlm, 2 kerberos, 3 negotiate, 4 schannel |
-//! | 10 | `kerberos_available` | |
-//! | 11 | `server_can_impersonate` | |
-//! | 12 | `delegation.client_sensitive` | |
-//! | 13 | `delegation.client_protected_user` | |
-//! | 14–15 | `delegation.server_trust` | 0 none, 1 unconstrained, 2 constrained, 3 resource_based |
-//! | 16 | `delegation.allowed_targets` is not empty | |
-//! | 17 | `delegation.domain_joined` | |
-//! | 18 | `delegation.protocol_transition` | |
-//! | 19 | `delegation.client_credential_guard` | |
-//! | 20–21 | `server_realm` (revision 3) | 0 same-domain, 1 same-forest, 2 other-forest |
-//! | 22–26 | `forest_trust`: `tgt_delegation`, `quarantined`, `selective_auth`, `allowed_to_authenticate`, `two_way` | all zero unless `server_realm` is other-forest |
+//! Request: bits low first, each packed field of the request's field table at its `packed`
+//! position (`request.rs`); every other bit zero, and `forest_trust` zero unless
+//! `server_realm` is other-forest. docs/policy-abi.md §3 renders the layout from that table.
 //!
 //! Decision (non-negative): bits 0–1 effective level (`SECURITY_IMPERSONATION_LEVEL`),
 //! bits 2–3 reach (0 none, 1 local, 2 network, 3 multi-hop), bits 4 and up the reasons
@@ -28,14 +12,15 @@
 //! order, then codes added later). A negative value is an error: `-1 - n` for the n-th code
 //! of [`ErrorCode::ALL`].
 
+use crate::checks::check_ncalrpc_server;
 use crate::decision::{Decision, Reach};
 use crate::error::{ErrorCode, FieldPath, RequestError};
 use crate::level::Level;
 use crate::model::{bits_at, Shape, Unpack};
 use crate::reason::{Reason, Reasons};
-use crate::request::{check_ncalrpc_server, Request};
+use crate::request::Request;
+use crate::request::{Borrowed, Storage};
 use crate::rules::evaluate_call;
-use crate::storage::{Borrowed, Storage};
 use crate::{ForestTrust, Realm, RecordInfo};
 
 const REQUEST: &RecordInfo = &Request::<Borrowed<'static>>::INFO;

@@ -9,7 +9,7 @@ use crate::level::{Level, RequestedLevel};
 use crate::realm::Realm;
 use crate::reason::{Reason, Reasons};
 use crate::request::Request;
-use crate::storage::Storage;
+use crate::request::Storage;
 use crate::transport::{ServerLocation, Transport};
 
 /// The outcome of §5 for one call, before hops.

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use onbehalf_abi::Export;
 use onbehalf_core::{
-    Borrowed, DefaultInfo, ErrorCode, FieldInfo, HopReason, Identity, Level, Reach, Reason,
+    Borrowed, DefaultInfo, ErrorCode, FieldInfo, Hop, HopReason, Identity, Level, Reach, Reason,
     RecordInfo, Request, Shape,
 };
 use onbehalf_host::policy::{Limits, LoadError};
@@ -133,6 +133,56 @@ fn packed_request() -> String {
         "\nBits {} and up are zero. A valid packed request is below `1 << {}`.",
         onbehalf_core::REQUEST_BITS,
         onbehalf_core::REQUEST_BITS
+    );
+    s
+}
+
+/// The hop entry of a request record: the hop table's `wire` fields, then the ABI's flags,
+/// length and target.
+fn hop_record() -> String {
+    use onbehalf_abi::record::{FLAG_LISTED, HOP_FLAGS_AT, HOP_HEADER, HOP_LENGTH_AT};
+    let mut rows: Vec<(usize, String)> = Hop::<Borrowed<'static>>::FIELDS
+        .iter()
+        .filter_map(|f| {
+            let at = f.wire_at?;
+            let what = match f.shape {
+                Shape::Record(inner) => {
+                    let low = onbehalf_core::packed_low(inner.fields);
+                    let bits: Vec<String> = inner
+                        .fields
+                        .iter()
+                        .filter_map(|g| Some(format!("bit {} `{}`", g.packed_at? - low, g.name)))
+                        .collect();
+                    format!(
+                        "`{}`: {}; all zero unless `realm` is `other-forest`",
+                        f.name,
+                        bits.join(", ")
+                    )
+                }
+                _ => format!("`{}`: {}", f.name, values(&f.shape, true)),
+            };
+            Some((at, format!("| {at} | 1 | {what} |")))
+        })
+        .collect();
+    rows.sort_by_key(|(at, _)| *at);
+    let mut s = String::from("| offset | size | field |\n|---|---|---|\n");
+    for (_, row) in rows {
+        s.push_str(&row);
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "| {HOP_FLAGS_AT} | 1 | flags: bit {} set when the target is in `delegation.allowed_targets` \
+         (the host's ASCII-case-insensitive match); the other bits zero |",
+        FLAG_LISTED.trailing_zeros()
+    );
+    let _ = writeln!(
+        s,
+        "| {HOP_LENGTH_AT} | 4 | target length in bytes (`u32`) |"
+    );
+    let _ = writeln!(
+        s,
+        "| {HOP_HEADER} | length | the target, UTF-8, verbatim (a policy may decide on target names) |"
     );
     s
 }
@@ -304,6 +354,7 @@ fn sections() -> Vec<(&'static str, String)> {
         ("smoke", smoke()),
         ("request-fields", request_fields()),
         ("packed-request", packed_request()),
+        ("hop-record", hop_record()),
         ("levels-and-reaches", levels_and_reaches()),
         ("reasons", reasons()),
         ("hop-reasons", hop_reasons()),

@@ -6,7 +6,8 @@
 use crate::Rng;
 use onbehalf_core::json::{request_from_value, OwnedHop, OwnedRequest};
 use onbehalf_core::{
-    AuthService, ForestTrust, PackedRequest, Realm, Transport, REQUEST_BITS, TABLE_BITS,
+    from_wire_byte, AuthService, Field, ForestTrust, PackedRequest, Realm, Transport, REQUEST_BITS,
+    TABLE_BITS,
 };
 
 /// Hop targets: two in every generated `allowed_targets` list's pool, one only in a hop, one
@@ -38,15 +39,12 @@ pub fn packed(rng: &mut Rng, space: Space) -> PackedRequest {
     }
 }
 
+/// A random trust: random bits, read as the trust's byte in a hop record (every value of
+/// its `WIRE_WIDTH` bits is a trust).
 fn trust(rng: &mut Rng) -> ForestTrust {
-    let bits = rng.next_u64();
-    ForestTrust {
-        tgt_delegation: bits & 1 != 0,
-        quarantined: bits & 2 != 0,
-        selective_auth: bits & 4 != 0,
-        allowed_to_authenticate: bits & 8 != 0,
-        two_way: bits & 16 != 0,
-    }
+    let mask = (1u64 << <ForestTrust as Field>::WIRE_WIDTH) - 1;
+    let byte = u8::try_from(rng.next_u64() & mask).unwrap_or_default();
+    from_wire_byte(byte).unwrap_or_else(ForestTrust::blank)
 }
 
 fn hop(rng: &mut Rng, space: Space) -> OwnedHop {

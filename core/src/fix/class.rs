@@ -4,7 +4,7 @@
 
 use crate::delegation::ServerTrust;
 use crate::request::Delegation;
-use crate::storage::Storage;
+use crate::request::Storage;
 use crate::vocabulary::vocabulary;
 
 vocabulary! {

@@ -10,8 +10,8 @@ use crate::error::FieldPath;
 use crate::json::OwnedRequest;
 use crate::level::RequestedLevel;
 use crate::model::{RecordInfo, Shape};
+use crate::request::Borrowed;
 use crate::request::Request;
-use crate::storage::Borrowed;
 use crate::transport::Transport;
 use crate::vocabulary::vocabulary;
 

@@ -11,14 +11,14 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::owned;
 use crate::auth::AuthService;
 use crate::decision::Decision;
 use crate::error::RequestError;
 use crate::json::{OwnedHop, OwnedRequest};
 use crate::level::RequestedLevel;
+use crate::model::Own;
+use crate::request::Storage;
 use crate::request::{Delegation, Hop, Request};
-use crate::storage::Storage;
 
 /// The target that stands for every service the settings do not list.
 pub const ANY_OTHER_SERVICE: &str = "<any other service>";
@@ -109,7 +109,7 @@ pub fn exposure<S: Storage>(settings: &Delegation<S>) -> Result<Exposure, Reques
         },
         ..Request::blank()
     };
-    let mut base = owned(&server)?;
+    let mut base: crate::json::OwnedRequest = server.owned();
     base.level = RequestedLevel::Impersonation;
     crate::decide(&base)?;
     let mut targets: Vec<String> = Vec::new();

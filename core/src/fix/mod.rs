@@ -75,9 +75,10 @@ pub use search::PLACEHOLDER_TARGET;
 
 use crate::decision::Decision;
 use crate::error::RequestError;
-use crate::json::{request_from_value, OwnedRequest};
+use crate::json::OwnedRequest;
+use crate::model::Own;
 use crate::request::Request;
-use crate::storage::Storage;
+use crate::request::Storage;
 
 /// One minimal fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +184,7 @@ impl Fix {
 /// ways to make it work, or none when it needs more than two changes.
 pub fn falls_short<S: Storage>(request: &Request<S>) -> Result<bool, RequestError> {
     crate::decide(request)?;
-    let base = owned(request)?;
+    let base: OwnedRequest = request.owned();
     let want = search::wanted(&base);
     Ok(!search::outcome(&base, want).is_some_and(|o| o.meets))
 }
@@ -201,7 +202,7 @@ pub fn fixes_with<S: Storage>(
     accounts: &Accounts<'_>,
 ) -> Result<Vec<Fix>, RequestError> {
     crate::decide(request)?;
-    let base = owned(request)?;
+    let base: OwnedRequest = request.owned();
     let want = search::wanted(&base);
     if search::outcome(&base, want).is_some_and(|o| o.meets) {
         return Ok(Vec::new());
@@ -230,11 +231,12 @@ pub fn fixes_with<S: Storage>(
 /// The fix to recommend: the first, unless it lowers a client protection (then none is).
 #[must_use]
 pub fn recommended(fixes: &[Fix]) -> Option<&Fix> {
-    fixes.first().filter(|f| !f.lowers_security())
+    fixes.get(recommended_index(fixes)?)
 }
 
-/// The same request with owned strings, through its canonical JSON (so no field is listed
-/// here).
-fn owned<S: Storage>(request: &Request<S>) -> Result<OwnedRequest, RequestError> {
-    request_from_value(&request.to_value())
+/// The position of the fix to recommend in `fixes` (ranked as [`fixes`] ranks them): what
+/// the fix answer's `recommended` field says, so no renderer decides it again.
+#[must_use]
+pub fn recommended_index(fixes: &[Fix]) -> Option<usize> {
+    fixes.first().filter(|f| !f.lowers_security()).map(|_| 0)
 }

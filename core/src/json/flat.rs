@@ -1,27 +1,33 @@
 //! The hop-free projection of a request as flat `(name, value)` pairs: the packed fields of
-//! the field table in table order, nested objects inlined. `onbehalf table`'s columns and the
+//! the field table in table order, nested objects inlined, each value read from the request's
+//! packed bits by its table row. `onbehalf table`'s columns and the
 //! benchmark peers' inputs are this, so neither lists the fields itself.
 
 use alloc::vec::Vec;
 
-use super::value::Value;
-use crate::model::{RecordInfo, Shape};
+use super::value::{string, Value};
+use crate::model::{bits_at, RecordInfo, Shape};
 use crate::{Request, Storage};
 
-fn collect(record: &RecordInfo, value: &Value, into: &mut Vec<(&'static str, Value)>) {
+/// Each packed field of `record` (nested records inlined) with its value read from `bits`.
+fn collect(record: &RecordInfo, bits: u64, into: &mut Vec<(&'static str, Value)>) {
     for field in record.fields {
-        let Some(v) = value.get(field.name) else {
+        if let Shape::Record(inner) = field.shape {
+            collect(inner, bits, into);
+            continue;
+        }
+        let Some(at) = field.packed_at else {
             continue;
         };
-        match field.shape {
-            Shape::Record(inner) => collect(inner, v, into),
-            _ if field.packed_at.is_none() => {}
-            Shape::TextList => {
-                let non_empty = matches!(v, Value::Array(items) if !items.is_empty());
-                into.push((field.name, Value::Bool(non_empty)));
-            }
-            _ => into.push((field.name, v.clone())),
-        }
+        let value = bits_at(bits, at, field.shape.packed_width());
+        let value = match field.shape {
+            Shape::Choice(set) => usize::try_from(value)
+                .ok()
+                .and_then(|i| set.choices.get(i))
+                .map_or(Value::Null, |c| string(c.name)),
+            _ => Value::Bool(value == 1),
+        };
+        into.push((field.name, value));
     }
 }
 
@@ -38,7 +44,9 @@ fn collect(record: &RecordInfo, value: &Value, into: &mut Vec<(&'static str, Val
 /// ```
 #[must_use]
 pub fn packed_fields<S: Storage>(request: &Request<S>) -> Vec<(&'static str, Value)> {
+    let mut bits = 0;
+    request.pack_bits(&mut bits);
     let mut out = Vec::new();
-    collect(&Request::<S>::INFO, &request.to_value(), &mut out);
+    collect(&Request::<S>::INFO, bits, &mut out);
     out
 }

@@ -14,7 +14,7 @@ use crate::explanation::Explanation;
 use crate::hop::{HopOutcome, HopReason, Identity};
 use crate::level::Level;
 use crate::reason::{Reason, Reasons};
-use crate::storage::Storage;
+use crate::request::Storage;
 
 /// The reason code of a fail-closed decision and of each of its hops: a host-level code (not
 /// a spec §7 code) meaning "the policy module faulted".

@@ -5,10 +5,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::value::Value;
+use crate::checks::{check_hop_count, check_non_empty};
 use crate::error::{ErrorCode, FieldPath, RequestError};
 use crate::model::{Field, ReadField, Shape};
-use crate::request::{check_hop_count, check_non_empty, Hop, Request};
-use crate::storage::Owned;
+use crate::request::Owned;
+use crate::request::{Hop, Request};
 use crate::MAX_HOPS;
 
 /// A validated request that owns its strings.
