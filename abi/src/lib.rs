@@ -186,6 +186,45 @@ pub trait PolicyV1 {
     fn decide_json(request: &str) -> alloc::string::String;
 }
 
+/// The exports v1 and v2 share: the ABI version, `decide`, `decide_batch`, `alloc` and
+/// `dealloc`, over `$policy` as `$trait` (used by [`export_policy_v1!`] and
+/// [`export_policy_v2!`]; not for direct use).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_policy_common {
+    ($policy:ty, $trait:path, $version:expr) => {
+        /// ABI: the version this module implements.
+        #[no_mangle]
+        pub extern "C" fn onbehalf_abi_version() -> i32 {
+            $version
+        }
+
+        /// ABI: packed request → packed decision.
+        #[no_mangle]
+        pub extern "C" fn decide(request: i64) -> i64 {
+            <$policy as $trait>::decide(request)
+        }
+
+        /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
+        #[no_mangle]
+        pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
+            $crate::guest::decide_batch(in_ptr, out_ptr, count, <$policy as $trait>::decide)
+        }
+
+        /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.
+        #[no_mangle]
+        pub extern "C" fn alloc(size: i32) -> i32 {
+            $crate::guest::alloc(size)
+        }
+
+        /// ABI: release a buffer from `alloc(size)`.
+        #[no_mangle]
+        pub extern "C" fn dealloc(ptr: i32, size: i32) {
+            $crate::guest::dealloc(ptr, size)
+        }
+    };
+}
+
 /// Defines a wasm32 policy module's ABI v1 exports over a [`PolicyV1`] type (needs the
 /// `guest` feature; the exports exist only on `wasm32`).
 ///
@@ -202,40 +241,7 @@ macro_rules! export_policy_v1 {
             // The policy type is named at the call site.
             use super::*;
 
-            /// ABI: the version this module implements.
-            #[no_mangle]
-            pub extern "C" fn onbehalf_abi_version() -> i32 {
-                $crate::ABI_V1
-            }
-
-            /// ABI: packed request → packed decision.
-            #[no_mangle]
-            pub extern "C" fn decide(request: i64) -> i64 {
-                <$policy as $crate::PolicyV1>::decide(request)
-            }
-
-            /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
-            #[no_mangle]
-            pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
-                $crate::guest::decide_batch(
-                    in_ptr,
-                    out_ptr,
-                    count,
-                    <$policy as $crate::PolicyV1>::decide,
-                )
-            }
-
-            /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.
-            #[no_mangle]
-            pub extern "C" fn alloc(size: i32) -> i32 {
-                $crate::guest::alloc(size)
-            }
-
-            /// ABI: release a buffer from `alloc(size)`.
-            #[no_mangle]
-            pub extern "C" fn dealloc(ptr: i32, size: i32) {
-                $crate::guest::dealloc(ptr, size)
-            }
+            $crate::__export_policy_common!($policy, $crate::PolicyV1, $crate::ABI_V1);
 
             /// ABI: JSON request → the decision JSON (named `explain` in v1).
             #[no_mangle]
@@ -256,28 +262,7 @@ macro_rules! export_policy_v2 {
             // The policy type is named at the call site.
             use super::*;
 
-            /// ABI: the version this module implements.
-            #[no_mangle]
-            pub extern "C" fn onbehalf_abi_version() -> i32 {
-                $crate::ABI_V2
-            }
-
-            /// ABI: packed request → packed decision.
-            #[no_mangle]
-            pub extern "C" fn decide(request: i64) -> i64 {
-                <$policy as $crate::PolicyV2>::decide(request)
-            }
-
-            /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
-            #[no_mangle]
-            pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
-                $crate::guest::decide_batch(
-                    in_ptr,
-                    out_ptr,
-                    count,
-                    <$policy as $crate::PolicyV2>::decide,
-                )
-            }
+            $crate::__export_policy_common!($policy, $crate::PolicyV2, $crate::ABI_V2);
 
             /// ABI: decide `count` request records into answer records.
             #[no_mangle]
@@ -294,18 +279,6 @@ macro_rules! export_policy_v2 {
                     count,
                     <$policy as $crate::PolicyV2>::decide_record,
                 )
-            }
-
-            /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.
-            #[no_mangle]
-            pub extern "C" fn alloc(size: i32) -> i32 {
-                $crate::guest::alloc(size)
-            }
-
-            /// ABI: release a buffer from `alloc(size)`.
-            #[no_mangle]
-            pub extern "C" fn dealloc(ptr: i32, size: i32) {
-                $crate::guest::dealloc(ptr, size)
             }
 
             /// ABI: the module's own reason codes (JSON).
