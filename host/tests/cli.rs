@@ -4,27 +4,13 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use onbehalf_testkit::process::{json_lines, run};
 use serde_json::Value;
 
 fn onbehalf(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onbehalf"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
+    run(
+        Command::new(env!("CARGO_BIN_EXE_onbehalf")).args(args),
+        stdin,
     )
 }
 
@@ -58,10 +44,7 @@ fn garbage_yields_one_error_line_each_and_the_stream_goes_on() {
     input.extend(b"\n{\"level\":\"impersonation\",\"transport\":\"ncalrpc\"}\n");
     let (code, stdout, _) = onbehalf(&["decide"], &input);
     assert_eq!(code, 0);
-    let got: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got: Vec<Value> = json_lines(&stdout);
     let codes: Vec<&str> = got[..6]
         .iter()
         .map(|v| v["error"]["code"].as_str().unwrap())
@@ -154,10 +137,7 @@ fn decide_through_a_policy_module() {
     let input = "{\"level\":\"delegation\",\"delegation\":{\"server_trust\":\"unconstrained\"}}\n{\"level\":7}\n";
     let (code, stdout, _) = onbehalf(&["decide", "--module", strict], input.as_bytes());
     assert_eq!(code, 0);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&stdout);
     assert_eq!(lines[0]["reasons"][0], "server-not-trusted-for-delegation");
     assert_eq!(lines[1]["error"]["code"], "invalid-type");
     let (code, _, stderr) = onbehalf(&["decide", "--module", "/nonexistent.wasm"], b"");
@@ -327,10 +307,7 @@ fn check_answers_named_requests_line_by_line_from_a_collection_or_its_facts_file
     );
     let (code, stdout, _) = onbehalf(&["check", "--bloodhound", &collection], input.as_bytes());
     assert_eq!(code, 0);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = json_lines(&stdout);
     assert_eq!(lines.len(), 3, "{stdout}");
     assert_eq!(lines[0]["reach"], "multi-hop");
     assert_eq!(
@@ -349,10 +326,7 @@ fn check_answers_named_requests_line_by_line_from_a_collection_or_its_facts_file
         input.as_bytes(),
     );
     assert_eq!(code, 0);
-    let again: Vec<Value> = again
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let again: Vec<Value> = json_lines(&again);
     assert_eq!(again[0]["request"], lines[0]["request"]);
     assert_eq!(
         again[0]["facts"][0]["source"]["file"],
@@ -395,10 +369,7 @@ fn audit_writes_json_lines_markdown_and_opengraph() {
     let collection = contoso();
     let (code, jsonl, _) = onbehalf(&["audit", &collection], b"");
     assert_eq!(code, 0);
-    let findings: Vec<Value> = jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let findings: Vec<Value> = json_lines(&jsonl);
     assert_eq!(findings.len(), 6);
     assert!(findings.iter().all(|f| f["answer"]["reach"] == "multi-hop"));
     let (code, markdown, _) = onbehalf(&["audit", &collection, "--format", "markdown"], b"");
