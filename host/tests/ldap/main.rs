@@ -172,11 +172,7 @@ fn named(service: &str, client: &str, target: &str) -> String {
 #[test]
 fn the_live_directory_answers_like_its_collection_and_like_its_kdc() {
     let lab = samba::Lab::start().unwrap();
-    eprintln!(
-        "lab: up in {:.1} s {:?}",
-        lab.startup.as_secs_f64(),
-        lab.phases
-    );
+    eprintln!("lab: {}", lab.summary());
     let live = Live::new(&lab);
     directory::export_equals_the_collection_by_name(&live);
     directory::check_and_audit(&live);
