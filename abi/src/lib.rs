@@ -73,6 +73,23 @@ pub struct Export {
     pub doc: &'static str,
 }
 
+// The entries ABI v1 and v2 share.
+const DECIDE_BATCH_EXPORT: Export = Export {
+    name: names::DECIDE_BATCH,
+    signature: "(i32, i32, i32) -> (i32)",
+    doc: "count packed requests at in_ptr → count packed decisions at out_ptr; returns count",
+};
+const ALLOC_EXPORT: Export = Export {
+    name: names::ALLOC,
+    signature: "(i32) -> (i32)",
+    doc: "a buffer of size bytes, 8-aligned; 0 if it cannot",
+};
+const DEALLOC_EXPORT: Export = Export {
+    name: names::DEALLOC,
+    signature: "(i32, i32) -> ()",
+    doc: "releases a buffer from alloc(size)",
+};
+
 /// The function exports ABI v1 requires (plus an exported memory named [`MEMORY`]).
 pub const EXPORTS_V1: &[Export] = &[
     Export {
@@ -85,21 +102,9 @@ pub const EXPORTS_V1: &[Export] = &[
         signature: "(i64) -> (i64)",
         doc: "packed request → packed decision (the hot path)",
     },
-    Export {
-        name: names::DECIDE_BATCH,
-        signature: "(i32, i32, i32) -> (i32)",
-        doc: "count packed requests at in_ptr → count packed decisions at out_ptr; returns count",
-    },
-    Export {
-        name: names::ALLOC,
-        signature: "(i32) -> (i32)",
-        doc: "a buffer of size bytes, 8-aligned; 0 if it cannot",
-    },
-    Export {
-        name: names::DEALLOC,
-        signature: "(i32, i32) -> ()",
-        doc: "releases a buffer from alloc(size)",
-    },
+    DECIDE_BATCH_EXPORT,
+    ALLOC_EXPORT,
+    DEALLOC_EXPORT,
     Export {
         name: names::EXPLAIN,
         signature: "(i32, i32) -> (i64)",
@@ -119,26 +124,14 @@ pub const EXPORTS_V2: &[Export] = &[
         signature: "(i64) -> (i64)",
         doc: "packed hop-free request → packed decision (the hot path)",
     },
-    Export {
-        name: names::DECIDE_BATCH,
-        signature: "(i32, i32, i32) -> (i32)",
-        doc: "count packed requests at in_ptr → count packed decisions at out_ptr; returns count",
-    },
+    DECIDE_BATCH_EXPORT,
     Export {
         name: names::DECIDE_RECORDS,
         signature: "(i32, i32, i32, i32) -> (i32)",
         doc: "count request records (in_len bytes at in_ptr) → count answer records of 24 bytes at out_ptr; returns count",
     },
-    Export {
-        name: names::ALLOC,
-        signature: "(i32) -> (i32)",
-        doc: "a buffer of size bytes, 8-aligned; 0 if it cannot",
-    },
-    Export {
-        name: names::DEALLOC,
-        signature: "(i32, i32) -> ()",
-        doc: "releases a buffer from alloc(size)",
-    },
+    ALLOC_EXPORT,
+    DEALLOC_EXPORT,
 ];
 
 /// The function exports ABI v2 allows (read when present).
@@ -194,17 +187,14 @@ pub trait PolicyV1 {
     fn decide_json(request: &str) -> alloc::string::String;
 }
 
-/// Defines a wasm32 policy module's ABI v1 exports over a [`PolicyV1`] type (needs the
-/// `guest` feature; the exports exist only on `wasm32`).
-///
-/// ```ignore
-/// struct Reference;
-/// impl onbehalf_abi::PolicyV1 for Reference { /* … */ }
-/// onbehalf_abi::export_policy_v1!(Reference);
-/// ```
+/// The module of a policy's exports (wasm32 only): those v1 and v2 share — the ABI version,
+/// `decide`, `decide_batch`, `alloc` and `dealloc`, over `$policy` as `$trait` — and the
+/// version's own `$extra` items (used by [`export_policy_v1!`] and [`export_policy_v2!`];
+/// not for direct use).
+#[doc(hidden)]
 #[macro_export]
-macro_rules! export_policy_v1 {
-    ($policy:ty) => {
+macro_rules! __export_policy {
+    ($policy:ty, $trait:path, $version:expr, { $($extra:item)* }) => {
         #[cfg(target_arch = "wasm32")]
         mod onbehalf_policy_exports {
             // The policy type is named at the call site.
@@ -213,24 +203,19 @@ macro_rules! export_policy_v1 {
             /// ABI: the version this module implements.
             #[no_mangle]
             pub extern "C" fn onbehalf_abi_version() -> i32 {
-                $crate::ABI_V1
+                $version
             }
 
             /// ABI: packed request → packed decision.
             #[no_mangle]
             pub extern "C" fn decide(request: i64) -> i64 {
-                <$policy as $crate::PolicyV1>::decide(request)
+                <$policy as $trait>::decide(request)
             }
 
             /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
             #[no_mangle]
             pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
-                $crate::guest::decide_batch(
-                    in_ptr,
-                    out_ptr,
-                    count,
-                    <$policy as $crate::PolicyV1>::decide,
-                )
+                $crate::guest::decide_batch(in_ptr, out_ptr, count, <$policy as $trait>::decide)
             }
 
             /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.
@@ -245,12 +230,29 @@ macro_rules! export_policy_v1 {
                 $crate::guest::dealloc(ptr, size)
             }
 
+            $($extra)*
+        }
+    };
+}
+
+/// Defines a wasm32 policy module's ABI v1 exports over a [`PolicyV1`] type (needs the
+/// `guest` feature; the exports exist only on `wasm32`).
+///
+/// ```ignore
+/// struct Reference;
+/// impl onbehalf_abi::PolicyV1 for Reference { /* … */ }
+/// onbehalf_abi::export_policy_v1!(Reference);
+/// ```
+#[macro_export]
+macro_rules! export_policy_v1 {
+    ($policy:ty) => {
+        $crate::__export_policy!($policy, $crate::PolicyV1, $crate::ABI_V1, {
             /// ABI: JSON request → the decision JSON (named `explain` in v1).
             #[no_mangle]
             pub extern "C" fn explain(ptr: i32, len: i32) -> i64 {
                 $crate::guest::decide_json(ptr, len, <$policy as $crate::PolicyV1>::decide_json)
             }
-        }
+        });
     };
 }
 
@@ -259,34 +261,7 @@ macro_rules! export_policy_v1 {
 #[macro_export]
 macro_rules! export_policy_v2 {
     ($policy:ty) => {
-        #[cfg(target_arch = "wasm32")]
-        mod onbehalf_policy_exports {
-            // The policy type is named at the call site.
-            use super::*;
-
-            /// ABI: the version this module implements.
-            #[no_mangle]
-            pub extern "C" fn onbehalf_abi_version() -> i32 {
-                $crate::ABI_V2
-            }
-
-            /// ABI: packed request → packed decision.
-            #[no_mangle]
-            pub extern "C" fn decide(request: i64) -> i64 {
-                <$policy as $crate::PolicyV2>::decide(request)
-            }
-
-            /// ABI: decide `count` packed requests at `in_ptr` into `out_ptr`.
-            #[no_mangle]
-            pub extern "C" fn decide_batch(in_ptr: i32, out_ptr: i32, count: i32) -> i32 {
-                $crate::guest::decide_batch(
-                    in_ptr,
-                    out_ptr,
-                    count,
-                    <$policy as $crate::PolicyV2>::decide,
-                )
-            }
-
+        $crate::__export_policy!($policy, $crate::PolicyV2, $crate::ABI_V2, {
             /// ABI: decide `count` request records into answer records.
             #[no_mangle]
             pub extern "C" fn decide_records(
@@ -304,18 +279,6 @@ macro_rules! export_policy_v2 {
                 )
             }
 
-            /// ABI: allocate `size` bytes (alignment 8); 0 if it cannot.
-            #[no_mangle]
-            pub extern "C" fn alloc(size: i32) -> i32 {
-                $crate::guest::alloc(size)
-            }
-
-            /// ABI: release a buffer from `alloc(size)`.
-            #[no_mangle]
-            pub extern "C" fn dealloc(ptr: i32, size: i32) {
-                $crate::guest::dealloc(ptr, size)
-            }
-
             /// ABI: the module's own reason codes (JSON).
             #[no_mangle]
             pub extern "C" fn policy_reasons() -> i64 {
@@ -327,7 +290,7 @@ macro_rules! export_policy_v2 {
             pub extern "C" fn decide_json(ptr: i32, len: i32) -> i64 {
                 $crate::guest::decide_json(ptr, len, <$policy as $crate::PolicyV2>::decide_json)
             }
-        }
+        });
     };
 }
 

@@ -8,7 +8,7 @@ use onbehalf_core::{decide, decide_packed, DecisionTable, PackedRequest};
 use onbehalf_host::policy::{Limits, PolicyHost, Verdict, Worker};
 use onbehalf_host::server::answer;
 
-use crate::mix::mix;
+use crate::mix::{mix, packed_hop_free};
 
 /// A measured path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,11 +94,7 @@ impl Probe {
     #[allow(clippy::expect_used)] // a benchmark tool: no module, no measurement
     pub fn new(path: Path) -> Probe {
         let requests = mix();
-        let packed = requests
-            .iter()
-            .filter(|r| r.hops().is_empty())
-            .map(PackedRequest::pack)
-            .collect();
+        let packed = packed_hop_free(&requests);
         let texts = requests.iter().map(|r| r.to_value().to_json()).collect();
         let host = path
             .uses_module()

@@ -10,6 +10,7 @@ use onbehalf_core::json::{
     self, decide_str, fix_str, fix_to_value, fixes_to_value, parse_request, OwnedHop, OwnedRequest,
 };
 use onbehalf_core::{AuthService, PackedRequest, Realm, Transport};
+use onbehalf_workload::sample::assembled;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -368,15 +369,7 @@ fn arb_request() -> impl Strategy<Value = OwnedRequest> {
             1..3,
         ),
     )
-        .prop_map(|(packed, hops, targets)| {
-            let value = packed.unpack().unwrap().to_value();
-            let mut owned = json::request_from_value(&value).unwrap();
-            if owned.delegation.has_allowed_targets() {
-                owned.delegation.allowed_targets = targets.into_iter().map(String::from).collect();
-            }
-            owned.hops = hops;
-            owned
-        })
+        .prop_map(|(packed, hops, targets)| assembled(packed, &targets, hops))
 }
 
 proptest! {

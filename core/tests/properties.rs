@@ -6,6 +6,7 @@
 
 use onbehalf_core::json::{decide_str, parse_request, OwnedHop, OwnedRequest, Value};
 use onbehalf_core::*;
+use onbehalf_workload::sample::assembled;
 use proptest::prelude::*;
 
 fn promoted(reasons: Reasons) -> bool {
@@ -152,12 +153,7 @@ prop_compose! {
     fn arb_request()(packed in proptest::sample::select(PackedRequest::all().collect::<Vec<_>>()),
                      hops in proptest::collection::vec(arb_hop(), 0..=MAX_HOPS),
                      targets in proptest::collection::vec(proptest::sample::select(&["cifs/fs1", "http/web"][..]), 1..3)) -> OwnedRequest {
-        let mut owned = json::request_from_value(&packed.unpack().unwrap().to_value()).unwrap();
-        if owned.delegation.has_allowed_targets() {
-            owned.delegation.allowed_targets = targets.into_iter().map(String::from).collect();
-        }
-        owned.hops = hops;
-        owned
+        assembled(packed, &targets, hops)
     }
 }
 

@@ -78,12 +78,7 @@ fn by_name(dir: &Directory) -> BTreeSet<String> {
 #[test]
 fn the_samba_lab_reads_like_its_bloodhound_collection() {
     let lab = samba::Lab::start().unwrap();
-    eprintln!(
-        "lab: provisioned, started and filled in {:.1} s {:?} ({})",
-        lab.startup.as_secs_f64(),
-        lab.phases,
-        lab.dir.display()
-    );
+    eprintln!("lab: {}", lab.summary());
 
     // LDAPS, verified against the lab's CA.
     let live = ldap::read(&admin(&lab, &lab.ldaps_url)).unwrap();

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use onbehalf_core::json::{OwnedRequest, Value};
 use onbehalf_core::{decide, DecisionTable, PackedRequest};
 use onbehalf_host::policy::{LoadError, PolicyHost, Verdict, Worker};
-use onbehalf_workload::mix::{mix, MIX_SIZE};
+use onbehalf_workload::mix::{mix, packed_hop_free, MIX_SIZE};
 
 use crate::module_args::ModuleArgs;
 
@@ -92,11 +92,7 @@ struct Workload {
 impl Workload {
     fn new() -> Workload {
         let all = mix();
-        let packed = all
-            .iter()
-            .filter(|r| r.hops().is_empty())
-            .map(PackedRequest::pack)
-            .collect();
+        let packed = packed_hop_free(&all);
         let with_hops = (0..all.len())
             .filter(|&i| all.get(i).is_some_and(|r| !r.hops().is_empty()))
             .collect();

@@ -30,6 +30,18 @@ fn healthy(addr: SocketAddr) -> bool {
     request(addr, "GET", "/healthz", &[], b"").status == 200
 }
 
+/// A server with [`impatient`] deadlines, and a connection to it on which the head of a
+/// `POST /v1/decide` is sent whose body, `len` bytes, the caller sends.
+fn decide_head_sent(len: usize) -> std::io::Result<(SocketAddr, TcpStream)> {
+    let (addr, _) = start_default(impatient());
+    let mut stream = connect(addr);
+    write!(
+        stream,
+        "POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n",
+    )?;
+    Ok((addr, stream))
+}
+
 const HEADER_TIMEOUTS: &str = "onbehalf_connections_total{outcome=\"header-timeout\"}";
 
 #[test]
@@ -56,15 +68,8 @@ fn a_client_trickling_its_headers_is_cut_off_while_others_are_served() {
 
 #[test]
 fn a_client_trickling_its_body_gets_408_request_timeout() {
-    let (addr, _) = start_default(impatient());
-    let mut slow = connect(addr);
     let body = br#"{"level":"delegation"}"#;
-    write!(
-        slow,
-        "POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
+    let (addr, mut slow) = decide_head_sent(body.len()).unwrap();
     for byte in body {
         if slow.write_all(&[*byte]).is_err() {
             break;
@@ -131,15 +136,8 @@ fn idle_connections_are_closed_and_the_connection_cap_answers_503() {
 
 #[test]
 fn an_idle_keep_alive_connection_is_closed_after_the_header_deadline() {
-    let (addr, _) = start_default(impatient());
-    let mut stream = connect(addr);
     let body = br#"{"level":"impersonation"}"#;
-    write!(
-        stream,
-        "POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
+    let (_, mut stream) = decide_head_sent(body.len()).unwrap();
     stream.write_all(body).unwrap();
     // The answer arrives on a kept-alive connection, which the server then closes when no
     // next request comes.

@@ -4,7 +4,7 @@
 //! passes.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use onbehalf_core::json::parse_request;
+use onbehalf_core::json::{parse_request, OwnedRequest};
 use onbehalf_core::{
     AuthService, Level, PackedDecision, PackedRequest, Reach, Reason, Reasons, Request,
     RequestedLevel, ServerLocation, Transport,
@@ -43,6 +43,17 @@ fn anonymous_local() -> PackedRequest {
     r.auth = AuthService::None;
     r.server = ServerLocation::Local;
     PackedRequest::pack(&r)
+}
+
+/// An impersonation request over Kerberos with one hop, to `cifs/a`.
+fn kerberos_one_hop() -> OwnedRequest {
+    parse_request(r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"cifs/a"}]}"#)
+        .unwrap()
+}
+
+/// The fault `host` answers `request` with (a panic if it decides).
+fn fault(host: &PolicyHost, request: &OwnedRequest) -> Fault {
+    host.worker().decide(request).unwrap_err()
 }
 
 #[test]
@@ -127,14 +138,8 @@ fn a_record_granting_a_hop_the_reference_denies_fails_closed() {
     let forwarded_tgt = onbehalf_core::HopReason::ForwardedTgt.wire_index();
     let record = record_bytes(decision, &[forwarded_tgt]);
     let host = host(2, decision, &record, "{}");
-    let request = parse_request(
-        r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"cifs/a"}]}"#,
-    )
-    .unwrap();
-    assert_eq!(
-        host.worker().decide(&request).unwrap_err(),
-        Fault::ExceedsReference
-    );
+    let request = kerberos_one_hop();
+    assert_eq!(fault(&host, &request), Fault::ExceedsReference);
     // The same record, denying the hop instead, is a restriction and passes.
     let no_credentials = onbehalf_core::HopReason::NoCredentials.wire_index();
     let host = self::host(
@@ -147,15 +152,9 @@ fn a_record_granting_a_hop_the_reference_denies_fails_closed() {
     assert_eq!(answer.decision().effective, Level::Identification);
     // A hop byte that names no reason, or an own reason the module never declared, is malformed.
     let host = self::host(2, decision, &record_bytes(decision, &[0x7f]), "{}");
-    assert_eq!(
-        host.worker().decide(&request).unwrap_err(),
-        Fault::MalformedAnswer
-    );
+    assert_eq!(fault(&host, &request), Fault::MalformedAnswer);
     let host = self::host(2, decision, &record_bytes(decision, &[0x80]), "{}");
-    assert_eq!(
-        host.worker().decide(&request).unwrap_err(),
-        Fault::MalformedAnswer
-    );
+    assert_eq!(fault(&host, &request), Fault::MalformedAnswer);
 }
 
 #[test]
@@ -165,14 +164,8 @@ fn a_v1_json_answer_saying_more_than_the_reference_fails_closed() {
     let json = r#"{"effective":"delegation","reach":"multi-hop","reasons":[],"hops":[{"target":"cifs/a","allowed":true,"as":"client","reason":"hop-forwarded-tgt"}]}"#;
     let identification = packed_decision(Level::Identification, Reach::None, &[]);
     let host = host(1, identification, "", json);
-    let request = parse_request(
-        r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"cifs/a"}]}"#,
-    )
-    .unwrap();
-    assert_eq!(
-        host.worker().decide(&request).unwrap_err(),
-        Fault::ExceedsReference
-    );
+    let request = kerberos_one_hop();
+    assert_eq!(fault(&host, &request), Fault::ExceedsReference);
 }
 
 #[test]

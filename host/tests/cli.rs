@@ -4,28 +4,28 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use onbehalf_testkit::process::{json_lines, run};
 use serde_json::Value;
 
 fn onbehalf(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onbehalf"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
+    run(
+        Command::new(env!("CARGO_BIN_EXE_onbehalf")).args(args),
+        stdin,
     )
+}
+
+/// The stdout of `onbehalf ARGS`, which must exit 0.
+fn succeeds(args: &[&str], stdin: &[u8]) -> String {
+    let (code, stdout, stderr) = onbehalf(args, stdin);
+    assert_eq!(code, 0, "onbehalf {args:?}: {stderr}");
+    stdout
+}
+
+/// The stderr of `onbehalf ARGS`, which must exit 2 (refused input).
+fn fails(args: &[&str], stdin: &[u8]) -> String {
+    let (code, stdout, stderr) = onbehalf(args, stdin);
+    assert_eq!(code, 2, "onbehalf {args:?}: {stdout}");
+    stderr
 }
 
 #[test]
@@ -36,8 +36,7 @@ fn every_worked_example_passes_through_the_cli() {
         .iter()
         .map(|c| format!("{}\n", c["request"]))
         .collect();
-    let (code, stdout, _) = onbehalf(&["decide"], input.as_bytes());
-    assert_eq!(code, 0);
+    let stdout = succeeds(&["decide"], input.as_bytes());
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), cases.len());
     for (case, line) in cases.iter().zip(lines) {
@@ -56,12 +55,8 @@ fn garbage_yields_one_error_line_each_and_the_stream_goes_on() {
     input.extend(b"\n\xc3\x28\n\n");
     input.extend(std::iter::repeat_n(b' ', 5 << 20)); // over the line limit
     input.extend(b"\n{\"level\":\"impersonation\",\"transport\":\"ncalrpc\"}\n");
-    let (code, stdout, _) = onbehalf(&["decide"], &input);
-    assert_eq!(code, 0);
-    let got: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let stdout = succeeds(&["decide"], &input);
+    let got: Vec<Value> = json_lines(&stdout);
     let codes: Vec<&str> = got[..6]
         .iter()
         .map(|v| v["error"]["code"].as_str().unwrap())
@@ -83,8 +78,7 @@ fn garbage_yields_one_error_line_each_and_the_stream_goes_on() {
 
 #[test]
 fn decide_takes_one_request_as_an_argument() {
-    let (code, stdout, _) = onbehalf(&["decide", r#"{"level":"default"}"#], b"");
-    assert_eq!(code, 0);
+    let stdout = succeeds(&["decide", r#"{"level":"default"}"#], b"");
     assert_eq!(
         stdout.trim(),
         r#"{"effective":"identification","reach":"none","reasons":["default-resolved-to-identification"],"hops":[]}"#
@@ -93,14 +87,13 @@ fn decide_takes_one_request_as_an_argument() {
 
 #[test]
 fn explain_shows_steps_rules_and_sources() {
-    let (code, stdout, _) = onbehalf(
+    let stdout = succeeds(
         &[
             "explain",
             r#"{"level":"delegation","kerberos_available":false,"delegation":{"server_trust":"unconstrained"},"hops":[{"target":"cifs/fs1"}]}"#,
         ],
         b"",
     );
-    assert_eq!(code, 0);
     assert!(
         stdout.contains("Effective level: impersonation"),
         "{stdout}"
@@ -116,11 +109,10 @@ fn explain_shows_steps_rules_and_sources() {
     assert!(stdout.contains("source: S1, S5, S8, S20"), "{stdout}");
     assert!(stdout.contains("1. cifs/fs1 (auth kerberos, ncacn_ip_tcp): denied, arrives as NT AUTHORITY\\ANONYMOUS LOGON"), "{stdout}");
 
-    let (code, stdout, _) = onbehalf(
+    let stdout = succeeds(
         &["explain", "--json"],
         b"{\"level\":\"impersonation\",\"transport\":\"ncalrpc\"}\n",
     );
-    assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["steps"][0]["code"], "local-server-one-network-hop");
     assert_eq!(v["resolved_auth"], "kerberos");
@@ -139,8 +131,7 @@ fn explain_reports_bad_input_on_stderr_with_exit_2() {
 
 #[test]
 fn table_covers_the_one_domain_requests() {
-    let (code, stdout, _) = onbehalf(&["table"], b"");
-    assert_eq!(code, 0);
+    let stdout = succeeds(&["table"], b"");
     let one_domain = onbehalf_core::PackedRequest::one_domain().count();
     assert_eq!(stdout.lines().count(), 1 + one_domain);
     assert!(stdout
@@ -152,16 +143,11 @@ fn table_covers_the_one_domain_requests() {
 fn decide_through_a_policy_module() {
     let strict = env!("ONBEHALF_STRICT_MODULE");
     let input = "{\"level\":\"delegation\",\"delegation\":{\"server_trust\":\"unconstrained\"}}\n{\"level\":7}\n";
-    let (code, stdout, _) = onbehalf(&["decide", "--module", strict], input.as_bytes());
-    assert_eq!(code, 0);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let stdout = succeeds(&["decide", "--module", strict], input.as_bytes());
+    let lines: Vec<Value> = json_lines(&stdout);
     assert_eq!(lines[0]["reasons"][0], "server-not-trusted-for-delegation");
     assert_eq!(lines[1]["error"]["code"], "invalid-type");
-    let (code, _, stderr) = onbehalf(&["decide", "--module", "/nonexistent.wasm"], b"");
-    assert_eq!(code, 2);
+    let stderr = fails(&["decide", "--module", "/nonexistent.wasm"], b"");
     assert!(
         stderr.contains("cannot read policy module /nonexistent.wasm"),
         "{stderr}"
@@ -254,16 +240,13 @@ fn bench_reports_every_path_for_the_module_the_default_and_native_with_fuel() {
         assert!(p["native"]["fuel_per_decision"].is_null());
     }
     // The table names the same paths; a module that does not load is refused by name.
-    let (code, stdout, _) = onbehalf(&["bench", "--seconds", "0.1"], b"");
-    assert_eq!(code, 0);
+    let stdout = succeeds(&["bench", "--seconds", "0.1"], b"");
     assert!(stdout.lines().any(|l| l.starts_with("mix ")), "{stdout}");
     std::fs::write(dir.join("garbage.wasm"), b"not wasm").unwrap();
     let garbage = dir.join("garbage.wasm");
-    let (code, _, stderr) = onbehalf(&["bench", "--module", garbage.to_str().unwrap()], b"");
-    assert_eq!(code, 2);
+    let stderr = fails(&["bench", "--module", garbage.to_str().unwrap()], b"");
     assert!(stderr.contains("policy-rejected (invalid)"), "{stderr}");
-    let (code, _, stderr) = onbehalf(&["bench", "--seconds", "0"], b"");
-    assert_eq!(code, 2);
+    let stderr = fails(&["bench", "--seconds", "0"], b"");
     assert!(stderr.contains("from 0.01 to 3600"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -273,8 +256,7 @@ fn bench_reports_every_path_for_the_module_the_default_and_native_with_fuel() {
 #[test]
 fn fix_answers_the_double_hop_with_kcd_first_and_the_fixed_request_works() {
     let request = r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"MSSQLSvc/db1.contoso.com:1433"}]}"#;
-    let (code, stdout, _) = onbehalf(&["fix"], format!("{request}\n\n{{\n").as_bytes());
-    assert_eq!(code, 0);
+    let stdout = succeeds(&["fix"], format!("{request}\n\n{{\n").as_bytes());
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines.len(),
@@ -299,8 +281,7 @@ fn fix_answers_the_double_hop_with_kcd_first_and_the_fixed_request_works() {
     assert_eq!(decided["hops"][0]["allowed"], true, "{decided}");
     assert_eq!(decided, first["decision"]);
     // The text explanation ends with the same fixes, the first recommended.
-    let (code, text, _) = onbehalf(&["explain", request], b"");
-    assert_eq!(code, 0);
+    let text = succeeds(&["explain", request], b"");
     let summary = first["summary"].as_str().unwrap();
     assert!(
         text.contains(&format!("1. {summary} [recommended]")),
@@ -325,12 +306,8 @@ fn check_answers_named_requests_line_by_line_from_a_collection_or_its_facts_file
         r#"{"level":"delegation","client_account":"nobody"}"#,
         "\n{\n"
     );
-    let (code, stdout, _) = onbehalf(&["check", "--bloodhound", &collection], input.as_bytes());
-    assert_eq!(code, 0);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let stdout = succeeds(&["check", "--bloodhound", &collection], input.as_bytes());
+    let lines: Vec<Value> = json_lines(&stdout);
     assert_eq!(lines.len(), 3, "{stdout}");
     assert_eq!(lines[0]["reach"], "multi-hop");
     assert_eq!(
@@ -340,19 +317,14 @@ fn check_answers_named_requests_line_by_line_from_a_collection_or_its_facts_file
     assert_eq!(lines[1]["error"]["code"], "account-not-found");
     assert_eq!(lines[2]["error"]["code"], "invalid-json");
     // The same domain as a facts file answers alike (its facts name the facts file).
-    let (code, facts, _) = onbehalf(&["directory", "export", &collection], b"");
-    assert_eq!(code, 0);
+    let facts = succeeds(&["directory", "export", &collection], b"");
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contoso-facts.json");
     std::fs::write(&path, &facts).unwrap();
-    let (code, again, _) = onbehalf(
+    let again = succeeds(
         &["check", "--facts", path.to_str().unwrap()],
         input.as_bytes(),
     );
-    assert_eq!(code, 0);
-    let again: Vec<Value> = again
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let again: Vec<Value> = json_lines(&again);
     assert_eq!(again[0]["request"], lines[0]["request"]);
     assert_eq!(
         again[0]["facts"][0]["source"]["file"],
@@ -360,8 +332,7 @@ fn check_answers_named_requests_line_by_line_from_a_collection_or_its_facts_file
     );
     // Fixes name the real accounts.
     let named = r#"{"level":"impersonation","auth":"kerberos","server_account":"db1","hops":[{"target":"cifs/fs2.contoso.test"}]}"#;
-    let (code, fix, _) = onbehalf(&["fix", "--facts", path.to_str().unwrap(), named], b"");
-    assert_eq!(code, 0);
+    let fix = succeeds(&["fix", "--facts", path.to_str().unwrap(), named], b"");
     assert!(
         fix.contains("samba-tool delegation add-principal fs2$ db1$"),
         "{fix}"
@@ -376,37 +347,28 @@ fn directory_commands_refuse_a_missing_or_broken_source_with_status_2() {
         stderr.contains("--bloodhound PATH or --facts FILE"),
         "{stderr}"
     );
-    let (code, _, stderr) = onbehalf(&["check", "--bloodhound", "/nonexistent", "{}"], b"");
-    assert_eq!(code, 2);
+    let stderr = fails(&["check", "--bloodhound", "/nonexistent", "{}"], b"");
     assert!(
         stderr.contains("directory-invalid") && stderr.contains("/nonexistent"),
         "{stderr}"
     );
-    let (code, _, stderr) = onbehalf(&["audit", "Cargo.toml"], b"");
-    assert_eq!(code, 2);
+    let stderr = fails(&["audit", "Cargo.toml"], b"");
     assert!(stderr.contains("directory-invalid"), "{stderr}");
-    let (code, _, stderr) = onbehalf(&["check", "--bloodhound", "a", "--facts", "b", "{}"], b"");
-    assert_eq!(code, 2);
+    let stderr = fails(&["check", "--bloodhound", "a", "--facts", "b", "{}"], b"");
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
 
 #[test]
 fn audit_writes_json_lines_markdown_and_opengraph() {
     let collection = contoso();
-    let (code, jsonl, _) = onbehalf(&["audit", &collection], b"");
-    assert_eq!(code, 0);
-    let findings: Vec<Value> = jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let jsonl = succeeds(&["audit", &collection], b"");
+    let findings: Vec<Value> = json_lines(&jsonl);
     assert_eq!(findings.len(), 6);
     assert!(findings.iter().all(|f| f["answer"]["reach"] == "multi-hop"));
-    let (code, markdown, _) = onbehalf(&["audit", &collection, "--format", "markdown"], b"");
-    assert_eq!(code, 0);
+    let markdown = succeeds(&["audit", &collection, "--format", "markdown"], b"");
     assert!(markdown.starts_with("# Delegation audit of"));
     assert_eq!(markdown.matches("\n## ").count(), 6);
-    let (code, graph, _) = onbehalf(&["audit", &collection, "--format", "opengraph"], b"");
-    assert_eq!(code, 0);
+    let graph = succeeds(&["audit", &collection, "--format", "opengraph"], b"");
     let graph: Value = serde_json::from_str(&graph).unwrap();
     assert_eq!(graph["metadata"]["source_kind"], "onbehalf");
     let edges = graph["graph"]["edges"].as_array().unwrap();

@@ -95,45 +95,23 @@ fn modules_round(default_host: &PolicyHost, cases: &[(Vec<u8>, Fault)]) {
 /// Path, headers, body, expected status.
 type HttpCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [u8], u16);
 
+/// The headers of a JSON request.
+const JSON: &[(&str, &str)] = &[("Content-Type", "application/json")];
+
 fn http_round(addr: std::net::SocketAddr, batch: &str, deep: &str, oversized: &[u8]) {
     let cases: [HttpCase; 7] = [
-        (
-            "/v1/decide",
-            &[("Content-Type", "application/json")],
-            b"{\"level\":",
-            400,
-        ),
+        ("/v1/decide", JSON, b"{\"level\":", 400),
         ("/v1/decide", &[("Content-Type", "text/plain")], b"{}", 415),
-        (
-            "/v1/decide",
-            &[("Content-Type", "application/json")],
-            deep.as_bytes(),
-            400,
-        ),
-        (
-            "/v1/decide",
-            &[("Content-Type", "application/json")],
-            oversized,
-            413,
-        ),
-        (
-            "/v1/decide",
-            &[("Content-Type", "application/json")],
-            batch.as_bytes(),
-            200,
-        ),
+        ("/v1/decide", JSON, deep.as_bytes(), 400),
+        ("/v1/decide", JSON, oversized, 413),
+        ("/v1/decide", JSON, batch.as_bytes(), 200),
         (
             "/v1/policy",
             &[("Authorization", "Bearer wrong-token-wrong-token")],
             DEFAULT_MODULE,
             403,
         ),
-        (
-            "/v1/explain",
-            &[("Content-Type", "application/json")],
-            b"[1,2]",
-            400,
-        ),
+        ("/v1/explain", JSON, b"[1,2]", 400),
     ];
     for (path, headers, body, status) in cases {
         let reply = request(addr, "POST", path, headers, body);

@@ -167,6 +167,21 @@ fn json_path_faults_give_the_fail_closed_decision_for_every_hop() {
     assert_eq!(fault, Fault::MalformedAnswer);
 }
 
+/// A module's memory as the ABI wants it.
+const MEMORY: &str = r#"(memory (export "memory") 1)"#;
+/// A well-formed `decide` (its parameters, result and body) answering 0.
+const DECIDE: &str = "(param i64) (result i64) i64.const 0";
+
+/// A module of `head` (its memory, imports, …), ABI `version`, a `decide` of `decide`'s
+/// signature and body, and the other v1 exports well-behaved ([`V1_REST`]).
+fn v1_module(head: &str, version: i32, decide: &str) -> Vec<u8> {
+    wat(&format!(
+        r#"(module {head}
+           (func (export "onbehalf_abi_version") (result i32) i32.const {version})
+           (func (export "decide") {decide}) {V1_REST})"#
+    ))
+}
+
 #[test]
 fn broken_modules_are_refused_at_load_with_a_named_error() {
     let limits = Limits::default();
@@ -174,19 +189,11 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
 
     assert!(matches!(load(b"\0asm garbage"), LoadError::Invalid(_)));
     assert!(matches!(load(b"not wasm at all"), LoadError::Invalid(_)));
-    let e = load(&wat(&format!(
-        r#"(module (memory (export "memory") 1)
-           (func (export "onbehalf_abi_version") (result i32) i32.const 3)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-    )));
+    let e = load(&v1_module(MEMORY, 3, DECIDE));
     assert!(matches!(e, LoadError::AbiVersion { found: 3 }), "{e}");
     assert_eq!(e.name(), "abi-version");
     // Version 2 requires the record entry.
-    let e = load(&wat(&format!(
-        r#"(module (memory (export "memory") 1)
-           (func (export "onbehalf_abi_version") (result i32) i32.const 2)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-    )));
+    let e = load(&v1_module(MEMORY, 2, DECIDE));
     assert!(
         matches!(e, LoadError::MissingExport("decide_records")),
         "{e}"
@@ -196,11 +203,11 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
            (func (export "onbehalf_abi_version") (result i32) i32.const 1)
            (func (export "decide") (param i64) (result i64) i64.const 0))"#));
     assert!(matches!(e, LoadError::MissingExport("decide_batch")), "{e}");
-    let e = load(&wat(&format!(
-        r#"(module (memory (export "memory") 1)
-           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i32) (result i64) i64.const 0) {V1_REST})"#
-    )));
+    let e = load(&v1_module(
+        MEMORY,
+        1,
+        "(param i32) (result i64) i64.const 0",
+    ));
     assert!(
         matches!(
             &e,
@@ -215,35 +222,30 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
         e.to_string(),
         "policy module export `decide` is (i32) -> (i64); the policy ABI requires (i64) -> (i64)"
     );
-    let e = load(&wat(&format!(
-        r#"(module (import "env" "clock" (func))
-           (memory (export "memory") 1)
-           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-    )));
+    let e = load(&v1_module(
+        &format!(r#"(import "env" "clock" (func)) {MEMORY}"#),
+        1,
+        DECIDE,
+    ));
     assert!(
         matches!(&e, LoadError::Import { module, name } if module == "env" && name == "clock"),
         "{e}"
     );
-    let e = load(&wat(&format!(
-        r#"(module
-           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-    )));
+    let e = load(&v1_module("", 1, DECIDE));
     assert!(matches!(e, LoadError::MissingExport("memory")), "{e}");
     // A start function that never ends is stopped by fuel at load.
-    let e = load(&wat(&format!(
-        r#"(module (memory (export "memory") 1) (start $s) (func $s (loop $l (br $l)))
-           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-    )));
+    let e = load(&v1_module(
+        &format!(r#"{MEMORY} (start $s) (func $s (loop $l (br $l)))"#),
+        1,
+        DECIDE,
+    ));
     assert!(matches!(e, LoadError::Instantiate(_)), "{e}");
     // A module that answers the smoke request with garbage.
-    let e = load(&wat(&format!(
-        r#"(module (memory (export "memory") 1)
-           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64) i64.const -99) {V1_REST})"#
-    )));
+    let e = load(&v1_module(
+        MEMORY,
+        1,
+        "(param i64) (result i64) i64.const -99",
+    ));
     assert!(matches!(e, LoadError::SmokeTest { found: -99, .. }), "{e}");
     // Features a policy may not use (docs/policy-abi.md §1): a shared memory (threads),
     // relaxed SIMD (non-deterministic), a 64-bit memory, a second memory.
@@ -252,20 +254,10 @@ fn broken_modules_are_refused_at_load_with_a_named_error() {
         r#"(memory (export "memory") i64 1)"#,
         r#"(memory (export "memory") 1) (memory 1)"#,
     ] {
-        let e = load(&wat(&format!(
-            r#"(module {memory}
-               (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-               (func (export "decide") (param i64) (result i64) i64.const 0) {V1_REST})"#
-        )));
+        let e = load(&v1_module(memory, 1, DECIDE));
         assert!(matches!(e, LoadError::Invalid(_)), "{memory}: {e}");
     }
-    let e = load(&wat(&format!(
-        r#"(module (memory (export "memory") 1)
-           (func (export "onbehalf_abi_version") (result i32) i32.const 1)
-           (func (export "decide") (param i64) (result i64)
-             (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i32x4 0 0 0 0))) i64.const 6)
-           {V1_REST})"#
-    )));
+    let e = load(&v1_module(MEMORY, 1, "(param i64) (result i64) (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i32x4 0 0 0 0))) i64.const 6"));
     assert!(matches!(e, LoadError::Invalid(_)), "relaxed SIMD: {e}");
     let e = PolicyHost::from_bytes(
         DEFAULT_MODULE,

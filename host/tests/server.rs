@@ -39,52 +39,47 @@ fn decide_answers_the_spec_json_for_one_request_and_for_arrays() {
     }
 }
 
+/// A request's headers.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 #[test]
 fn bad_input_gets_4xx_with_an_error_body_never_5xx() {
     let (addr, _) = start_default(ServerConfig {
         body_limit: 4096,
         ..ServerConfig::default()
     });
-    let code = |r: &onbehalf_testkit::http::Response| {
+    let code_of = |r: &onbehalf_testkit::http::Response| {
         r.json()["error"]["code"].as_str().unwrap().to_owned()
     };
-
-    let r = post_json(addr, "/v1/decide", "{");
-    assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
-    let r = post_json(addr, "/v1/decide", "42");
-    assert_eq!((r.status, code(&r)), (400, "invalid-request".into()));
-    let r = request(
-        addr,
-        "POST",
-        "/v1/decide",
-        &[("Content-Type", "text/plain")],
-        b"{}",
-    );
-    assert_eq!((r.status, code(&r)), (415, "unsupported-media-type".into()));
-    let r = request(addr, "POST", "/v1/decide", &[], br#"{"level":"delegate"}"#); // no content type: accepted
-    assert_eq!(r.status, 200);
-    let r = request(
-        addr,
-        "POST",
-        "/v1/decide",
-        &[("Content-Type", "application/json")],
-        b"\xff\xfe",
-    );
-    assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
     let big = format!(
         r#"{{"level":"delegation","hops":[{{"target":"{}"}}]}}"#,
         "a".repeat(5000)
     );
-    let r = post_json(addr, "/v1/decide", &big);
-    assert_eq!((r.status, code(&r)), (413, "payload-too-large".into()));
-    let r = post_json(
-        addr,
-        "/v1/decide",
-        &format!("{}{}", "[".repeat(1000), "]".repeat(1000)),
-    );
-    assert_eq!((r.status, code(&r)), (400, "invalid-json".into()));
+    let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+    let json: Headers = &[("Content-Type", "application/json")];
+    let text: Headers = &[("Content-Type", "text/plain")];
+    // `POST /v1/decide` with these headers and body: the status and error code.
+    let refused: [(Headers, &[u8], u16, &str); 6] = [
+        (json, b"{", 400, "invalid-json"),
+        (json, b"42", 400, "invalid-request"),
+        (text, b"{}", 415, "unsupported-media-type"),
+        (json, b"\xff\xfe", 400, "invalid-json"),
+        (json, big.as_bytes(), 413, "payload-too-large"),
+        (json, deep.as_bytes(), 400, "invalid-json"),
+    ];
+    for (headers, body, status, code) in refused {
+        let r = request(addr, "POST", "/v1/decide", headers, body);
+        assert_eq!(
+            (r.status, code_of(&r)),
+            (status, code.into()),
+            "{}",
+            r.text()
+        );
+    }
+    let r = request(addr, "POST", "/v1/decide", &[], br#"{"level":"delegate"}"#); // no content type: accepted
+    assert_eq!(r.status, 200);
     let r = request(addr, "GET", "/nope", &[], b"");
-    assert_eq!((r.status, code(&r)), (404, "not-found".into()));
+    assert_eq!((r.status, code_of(&r)), (404, "not-found".into()));
     let r = request(addr, "GET", "/v1/decide", &[], b"");
     assert_eq!(r.status, 405);
     // The server still answers after all that.

@@ -10,7 +10,8 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use onbehalf_benches::mix::{mix, MIX_SIZE};
 use onbehalf_benches::packed;
 use onbehalf_core::json::{decide_str, OwnedRequest};
@@ -21,40 +22,37 @@ use onbehalf_peers::{CedarPeer, RegoPeer};
 
 const MASK: usize = MIX_SIZE - 1;
 
+/// Benches `f` on the inputs in turn, one a call (`inputs` holds the whole mix).
+fn cycle<T, R>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    inputs: &[T],
+    mut f: impl FnMut(&T) -> R,
+) {
+    assert_eq!(inputs.len(), MIX_SIZE);
+    let mut i = 0;
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            i = (i + 1) & MASK;
+            f(black_box(&inputs[i]))
+        })
+    });
+}
+
 fn native(c: &mut Criterion) {
     let requests = mix();
     let packed: Vec<PackedRequest> = requests.iter().map(packed).collect();
     let mut g = c.benchmark_group("native");
     let table = DecisionTable::new();
-    let mut i = 0;
-    g.bench_function("table_decide_raw", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            table.decide_raw(black_box(packed[i].raw()))
-        })
+    cycle(&mut g, "table_decide_raw", &packed, |p| {
+        table.decide_raw(p.raw())
     });
-    let mut i = 0;
-    g.bench_function("decide_packed", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            decide_packed(black_box(packed[i]))
-        })
-    });
-    let mut i = 0;
-    g.bench_function("decide_full", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            decide(black_box(&requests[i])).map(|d| d.effective)
-        })
+    cycle(&mut g, "decide_packed", &packed, |p| decide_packed(*p));
+    cycle(&mut g, "decide_full", &requests, |r| {
+        decide(r).map(|d| d.effective)
     });
     let texts: Vec<String> = requests.iter().map(|r| r.to_value().to_string()).collect();
-    let mut i = 0;
-    g.bench_function("json_in_json_out", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            decide_str(black_box(&texts[i]))
-        })
-    });
+    cycle(&mut g, "json_in_json_out", &texts, |t| decide_str(t));
     g.throughput(Throughput::Elements(MIX_SIZE as u64));
     let mut out = vec![0i64; MIX_SIZE];
     g.bench_function("table_batch_1024", |b| {
@@ -83,13 +81,7 @@ fn module(c: &mut Criterion) {
     let host = PolicyHost::with_default_module(Limits::default()).unwrap();
     let mut worker = host.worker();
     let mut g = c.benchmark_group("module");
-    let mut i = 0;
-    g.bench_function("decide", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            worker.decide_packed(black_box(packed[i]))
-        })
-    });
+    cycle(&mut g, "decide", &packed, |p| worker.decide_packed(*p));
     let mut i = 0;
     g.bench_function("decide_with_hops", |b| {
         b.iter(|| {
@@ -97,20 +89,12 @@ fn module(c: &mut Criterion) {
             worker.decide(black_box(with_hops[i])).is_ok()
         })
     });
-    let mut i = 0;
-    g.bench_function("decide_mix_single", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            worker.decide(black_box(&requests[i])).is_ok()
-        })
+    cycle(&mut g, "decide_mix_single", &requests, |r| {
+        worker.decide(r).is_ok()
     });
     let texts: Vec<String> = requests.iter().map(|r| r.to_value().to_json()).collect();
-    let mut i = 0;
-    g.bench_function("json_body_to_json_body", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            answer(&mut worker, black_box(&texts[i]), 1).body
-        })
+    cycle(&mut g, "json_body_to_json_body", &texts, |t| {
+        answer(&mut worker, t, 1).body
     });
     g.throughput(Throughput::Elements(MIX_SIZE as u64));
     let mut verdicts = Vec::with_capacity(MIX_SIZE);
@@ -133,24 +117,16 @@ fn peers(c: &mut Criterion) {
         .iter()
         .map(|r| CedarPeer::prepare(r).unwrap())
         .collect();
-    let mut i = 0;
-    g.bench_function("cedar_policy", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            cedar.decide(black_box(&cedar_inputs[i]))
-        })
+    cycle(&mut g, "cedar_policy", &cedar_inputs, |input| {
+        cedar.decide(input)
     });
     let mut rego = RegoPeer::new().unwrap();
     let rego_inputs: Vec<_> = requests
         .iter()
         .map(|r| RegoPeer::prepare(r).unwrap())
         .collect();
-    let mut i = 0;
-    g.bench_function("regorus", |b| {
-        b.iter(|| {
-            i = (i + 1) & MASK;
-            rego.decide(black_box(&rego_inputs[i])).unwrap()
-        })
+    cycle(&mut g, "regorus", &rego_inputs, |input| {
+        rego.decide(input).unwrap()
     });
     g.finish();
 }

@@ -209,6 +209,17 @@ impl Lab {
         }
     }
 
+    /// How long the lab took to start, by phase, and its folder: a line for a test's log.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        format!(
+            "provisioned, started and filled in {:.1} s {:?} ({})",
+            self.startup.as_secs_f64(),
+            self.phases,
+            self.dir.display()
+        )
+    }
+
     /// Whether Samba is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.samba.as_mut().map(Child::try_wait), Some(Ok(None)))

@@ -46,37 +46,48 @@ impl Lab {
         );
         let path = |name: &str| tls.join(name).display().to_string();
         let log = self.dir.join("tls.log");
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-        ];
-        run(
-            Command::new("openssl")
-                .args(["req", "-x509"])
-                .args(ec)
-                .args(["-subj", "/CN=onbehalf Samba lab CA"])
-                .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-                .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-                .args(["-keyout", &path("ca-key.pem"), "-out", &path("ca.pem")]),
-            &log,
+        // One self-signed or CA-signed P-256 certificate: `subject`, then `extra` arguments,
+        // the key to `key` and the certificate to `cert`.
+        let req = |subject: &str, extra: &[&str], key: &str, cert: &str| {
+            run(
+                Command::new("openssl")
+                    .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+                    .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+                    .args(["-subj", subject])
+                    .args(extra)
+                    .args(["-keyout", &path(key), "-out", &path(cert)]),
+                &log,
+            )
+        };
+        req(
+            "/CN=onbehalf Samba lab CA",
+            &[
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+            "ca-key.pem",
+            "ca.pem",
         )?;
-        run(
-            Command::new("openssl")
-                .args(["req", "-x509"])
-                .args(ec)
-                .args(["-subj", "/CN=dc1.contoso.test"])
-                .args(["-CA", &path("ca.pem"), "-CAkey", &path("ca-key.pem")])
-                .args(["-addext", &names])
-                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-                .args(["-addext", "keyUsage=critical,digitalSignature"])
-                .args(["-addext", "extendedKeyUsage=serverAuth"])
-                .args(["-keyout", &path("key.pem"), "-out", &path("cert.pem")]),
-            &log,
+        req(
+            "/CN=dc1.contoso.test",
+            &[
+                "-CA",
+                &path("ca.pem"),
+                "-CAkey",
+                &path("ca-key.pem"),
+                "-addext",
+                &names,
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "keyUsage=critical,digitalSignature",
+                "-addext",
+                "extendedKeyUsage=serverAuth",
+            ],
+            "key.pem",
+            "cert.pem",
         )?;
         // Samba refuses a private key others can read.
         fs::set_permissions(tls.join("key.pem"), fs::Permissions::from_mode(0o600))

@@ -14,6 +14,16 @@ pub fn native(p: PackedRequest) -> PackedDecision {
     decide_packed(p).expect("a valid packed request")
 }
 
+/// The body of a well-behaved `decide_batch` (with `$in`, `$out`, `$n` and a local `$i` in
+/// scope): `$decide` on each of the `$n` packed requests at `$in`, the decisions to `$out`.
+const BATCH_LOOP: &str = r#"(block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $next)))"#;
+
 /// A minimal ABI v1 module in WAT whose `decide` misbehaves (runs `bad`) only for
 /// delegation requests, so it passes the load-time smoke decision; `decide_batch` first runs
 /// `bad_batch` (with `$in`, `$out`, `$n` in scope); `explain` runs `bad_explain`. Two mutable
@@ -37,17 +47,12 @@ pub fn hostile_module(bad: &str, bad_batch: &str, bad_explain: &str) -> Vec<u8> 
           (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
             (local $i i32)
             {bad_batch}
-            (block $done
-              (loop $next
-                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $next)))
+            {batch_loop}
             (local.get $n))
           (func (export "alloc") (param i32) (result i32) i32.const 1024)
           (func (export "dealloc") (param i32 i32))
-          (func (export "explain") (param i32 i32) (result i64) {bad_explain} i64.const 0))"#
+          (func (export "explain") (param i32 i32) (result i64) {bad_explain} i64.const 0))"#,
+        batch_loop = BATCH_LOOP,
     ))
     .expect("hostile WAT parses")
 }
@@ -156,13 +161,7 @@ pub fn answering_module(version: i32, bad: i64, record: &str, json: &str) -> Vec
             i64.const {bad})
           (func (export "decide_batch") (param $in i32) (param $out i32) (param $n i32) (result i32)
             (local $i i32)
-            (block $done
-              (loop $next
-                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-                (i64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-                  (call $decide (i64.load (i32.add (local.get $in) (i32.shl (local.get $i) (i32.const 3))))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $next)))
+            {batch_loop}
             (local.get $n))
           {records}
           (func (export "alloc") (param i32) (result i32) i32.const 16384)
@@ -171,6 +170,7 @@ pub fn answering_module(version: i32, bad: i64, record: &str, json: &str) -> Vec
             (i64.or (i64.shl (i64.const 8192) (i64.const 32)) (i64.const {json_len}))))"#,
         json = json.replace('\\', "\\\\").replace('"', "\\\""),
         json_len = json.len(),
+        batch_loop = BATCH_LOOP,
     ))
     .expect("answering WAT parses")
 }

@@ -10,6 +10,7 @@ pub mod fuzz;
 pub mod hostile;
 pub mod http;
 pub mod load;
+pub mod process;
 pub use onbehalf_workload::sample as requests;
 pub mod server;
 pub mod wait;

@@ -16,7 +16,9 @@
 use onbehalf_core::json::{OwnedHop, OwnedRequest};
 
 use crate::Rng;
-use onbehalf_core::{AuthService, RequestedLevel, ServerLocation, ServerTrust, Transport};
+use onbehalf_core::{
+    AuthService, PackedRequest, RequestedLevel, ServerLocation, ServerTrust, Transport,
+};
 
 /// How many requests the mix holds.
 pub const MIX_SIZE: usize = 1024;
@@ -127,4 +129,14 @@ pub fn mix() -> Vec<OwnedRequest> {
         out.push(r);
     }
     out
+}
+
+/// The hop-free requests of `requests`, packed, in order (what the packed paths decide).
+#[must_use]
+pub fn packed_hop_free(requests: &[OwnedRequest]) -> Vec<PackedRequest> {
+    requests
+        .iter()
+        .filter(|r| r.hops().is_empty())
+        .map(PackedRequest::pack)
+        .collect()
 }

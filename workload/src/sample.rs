@@ -62,22 +62,38 @@ fn hop(rng: &mut Rng, space: Space) -> OwnedHop {
     hop
 }
 
-/// One valid request: a random packed request, a target list when it says the list is not
-/// empty, and 0–`max_hops` hops.
+/// The request a valid packed request stands for, its allowed targets from `targets` when
+/// it says the list is not empty (`targets` is not called otherwise), and no hops.
 #[allow(clippy::missing_panics_doc, clippy::panic)] // a valid packed request always converts
-pub fn request(rng: &mut Rng, space: Space, max_hops: usize) -> OwnedRequest {
-    let base = packed(rng, space);
-    let value = base
+pub fn unpacked(packed: PackedRequest, targets: impl FnOnce() -> Vec<String>) -> OwnedRequest {
+    let value = packed
         .unpack()
         .map(|r| r.to_value())
         .unwrap_or_else(|e| panic!("a valid packed request unpacks: {e}"));
     let mut request =
         request_from_value(&value).unwrap_or_else(|e| panic!("its JSON reads back: {e}"));
     if request.delegation.has_allowed_targets() {
-        let n = 1 + rng.below(2);
-        request.delegation.allowed_targets =
-            (0..n).map(|_| rng.pick(&TARGETS[..3]).to_owned()).collect();
+        request.delegation.allowed_targets = targets();
     }
+    request
+}
+
+/// [`unpacked`] with `targets` as its allowed targets (when it has a list) and `hops`: what
+/// a property test assembles from drawn parts.
+pub fn assembled(packed: PackedRequest, targets: &[&str], hops: Vec<OwnedHop>) -> OwnedRequest {
+    let mut request = unpacked(packed, || targets.iter().map(|t| (*t).to_owned()).collect());
+    request.hops = hops;
+    request
+}
+
+/// One valid request: a random packed request, a target list when it says the list is not
+/// empty, and 0–`max_hops` hops.
+pub fn request(rng: &mut Rng, space: Space, max_hops: usize) -> OwnedRequest {
+    let base = packed(rng, space);
+    let mut request = unpacked(base, || {
+        let n = 1 + rng.below(2);
+        (0..n).map(|_| rng.pick(&TARGETS[..3]).to_owned()).collect()
+    });
     request.hops = (0..rng.below(max_hops + 1))
         .map(|_| hop(rng, space))
         .collect();

@@ -37,31 +37,42 @@ pub fn equals(attribute: &str, value: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Asserts that each `(value, escaped)` escapes as given.
+    fn assert_escapes(cases: &[(&str, &str)]) {
+        for (value, escaped) in cases {
+            assert_eq!(escape(value), *escaped, "{value:?}");
+        }
+    }
+
     #[test]
     fn metacharacters_become_hex_escapes() {
-        assert_eq!(escape("a*b"), "a\\2ab");
-        assert_eq!(escape("(x)"), "\\28x\\29");
-        assert_eq!(escape("back\\slash"), "back\\5cslash");
-        assert_eq!(escape("nul\0"), "nul\\00");
-        // RFC 4515's own examples.
-        assert_eq!(
-            escape("Parens R Us (for all your parenthetical needs)"),
-            "Parens R Us \\28for all your parenthetical needs\\29"
-        );
-        assert_eq!(escape("*"), "\\2a");
-        assert_eq!(escape("C:\\MyFile"), "C:\\5cMyFile");
+        assert_escapes(&[
+            ("a*b", "a\\2ab"),
+            ("(x)", "\\28x\\29"),
+            ("back\\slash", "back\\5cslash"),
+            ("nul\0", "nul\\00"),
+            // RFC 4515's own examples.
+            (
+                "Parens R Us (for all your parenthetical needs)",
+                "Parens R Us \\28for all your parenthetical needs\\29",
+            ),
+            ("*", "\\2a"),
+            ("C:\\MyFile", "C:\\5cMyFile"),
+        ]);
     }
 
     #[test]
     fn plain_names_pass_unchanged_and_non_ascii_is_hex() {
-        assert_eq!(escape("svcweb"), "svcweb");
-        assert_eq!(escape("fs2$"), "fs2$");
-        assert_eq!(
-            escape("MSSQLSvc/db1.contoso.test:1433"),
-            "MSSQLSvc/db1.contoso.test:1433"
-        );
-        assert_eq!(escape("Lučić"), "Lu\\c4\\8di\\c4\\87");
-        assert_eq!(escape("tab\there"), "tab\\09here");
+        assert_escapes(&[
+            ("svcweb", "svcweb"),
+            ("fs2$", "fs2$"),
+            (
+                "MSSQLSvc/db1.contoso.test:1433",
+                "MSSQLSvc/db1.contoso.test:1433",
+            ),
+            ("Lučić", "Lu\\c4\\8di\\c4\\87"),
+            ("tab\there", "tab\\09here"),
+        ]);
     }
 
     #[test]

@@ -43,14 +43,19 @@ fn trust_entry(partner: &str, direction: &str, kind: &str, attributes: &str) -> 
     ])
 }
 
+/// The trust of CONTOSO.TEST that [`trust_entry`] describes.
+fn contoso_trust(partner: &str, direction: &str, kind: &str, attributes: &str) -> Trust {
+    trust(
+        &trust_entry(partner, direction, kind, attributes),
+        "CONTOSO.TEST",
+    )
+    .unwrap()
+}
+
 #[test]
 fn trusts_read_their_kind_direction_and_flags() {
     // A forest trust, both ways, TGT delegation enabled (0x8 | 0x800).
-    let t = trust(
-        &trust_entry("fabrikam.test", "3", "2", "2056"),
-        "CONTOSO.TEST",
-    )
-    .unwrap();
+    let t = contoso_trust("fabrikam.test", "3", "2", "2056");
     assert_eq!(t.target_name, "FABRIKAM.TEST");
     assert_eq!(t.direction, Direction::Bidirectional);
     assert_eq!(t.kind, TrustKind::Forest);
@@ -58,29 +63,17 @@ fn trusts_read_their_kind_direction_and_flags() {
     assert_eq!(t.tgt_delegation, Some(true));
     assert_eq!(t.selective_authentication, Some(false));
     // A child domain (WITHIN_FOREST 0x20), inbound.
-    let t = trust(
-        &trust_entry("child.contoso.test", "1", "2", "32"),
-        "CONTOSO.TEST",
-    )
-    .unwrap();
+    let t = contoso_trust("child.contoso.test", "1", "2", "32");
     assert_eq!(
         (t.kind, t.direction),
         (TrustKind::ParentChild, Direction::Inbound)
     );
     assert!(!t.sid_filtering);
     // Another tree of the forest.
-    let t = trust(
-        &trust_entry("tailspin.test", "3", "2", "32"),
-        "CONTOSO.TEST",
-    )
-    .unwrap();
+    let t = contoso_trust("tailspin.test", "3", "2", "32");
     assert_eq!(t.kind, TrustKind::TreeRoot);
     // An external trust, quarantined (0x4), selective (0x10), TGT delegation off (0x200).
-    let t = trust(
-        &trust_entry("wingtip.test", "2", "2", "532"),
-        "CONTOSO.TEST",
-    )
-    .unwrap();
+    let t = contoso_trust("wingtip.test", "2", "2", "532");
     assert_eq!(
         (t.kind, t.direction),
         (TrustKind::External, Direction::Outbound)
@@ -89,7 +82,7 @@ fn trusts_read_their_kind_direction_and_flags() {
     assert_eq!(t.selective_authentication, Some(true));
     assert_eq!(t.tgt_delegation, Some(false));
     // A Kerberos realm.
-    let t = trust(&trust_entry("MIT.EXAMPLE", "3", "3", "1"), "CONTOSO.TEST").unwrap();
+    let t = contoso_trust("MIT.EXAMPLE", "3", "3", "1");
     assert_eq!(t.kind, TrustKind::Realm);
 }
 

@@ -86,6 +86,13 @@ fn error_of(bytes: &[u8]) -> String {
     e.message
 }
 
+/// The error of [`windows_style`] with `patch` written over its bytes from `at`.
+fn error_with(at: usize, patch: &[u8]) -> String {
+    let mut bytes = windows_style();
+    bytes[at..at + patch.len()].copy_from_slice(patch);
+    error_of(&bytes)
+}
+
 #[test]
 fn a_descriptor_as_windows_writes_it_admits_its_sid() {
     let sd = parse(&windows_style()).unwrap();
@@ -175,76 +182,41 @@ fn every_truncation_is_an_error_naming_the_part() {
 
 #[test]
 fn malformed_headers_are_named() {
-    let good = windows_style();
-    let mut bytes = good.clone();
-    bytes[0] = 2;
-    assert!(error_of(&bytes).contains("revision 2, expected 1"));
-
-    let mut bytes = good.clone();
-    bytes[2..4].copy_from_slice(&SE_DACL_PRESENT.to_le_bytes());
-    assert!(error_of(&bytes).contains("lacks SE_SELF_RELATIVE"));
-
-    let mut bytes = good.clone();
-    bytes[2..4].copy_from_slice(&SE_SELF_RELATIVE.to_le_bytes());
-    assert!(error_of(&bytes).contains("NULL DACL"));
-
-    let mut bytes = good.clone();
-    bytes[16..20].copy_from_slice(&0u32.to_le_bytes());
-    assert!(error_of(&bytes).contains("NULL DACL"));
-
-    let mut bytes = good.clone();
-    bytes[16..20].copy_from_slice(&4000u32.to_le_bytes());
-    assert!(error_of(&bytes).contains("DACL offset 4000 outside"));
-
-    let mut bytes = good;
-    bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(error_of(&bytes).contains("owner offset"));
+    assert!(error_with(0, &[2]).contains("revision 2, expected 1"));
+    assert!(error_with(2, &SE_DACL_PRESENT.to_le_bytes()).contains("lacks SE_SELF_RELATIVE"));
+    assert!(error_with(2, &SE_SELF_RELATIVE.to_le_bytes()).contains("NULL DACL"));
+    assert!(error_with(16, &0u32.to_le_bytes()).contains("NULL DACL"));
+    assert!(error_with(16, &4000u32.to_le_bytes()).contains("DACL offset 4000 outside"));
+    assert!(error_with(4, &u32::MAX.to_le_bytes()).contains("owner offset"));
 }
 
 #[test]
 fn acls_and_aces_that_lie_about_their_size_are_named() {
     let dacl_at = 20 + sid_bytes("S-1-5-32-544").len();
-    let good = windows_style();
 
     // The ACL claims more bytes than the descriptor has.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 2..dacl_at + 4].copy_from_slice(&200u16.to_le_bytes());
-    assert!(error_of(&bytes).contains("DACL at offset"));
+    assert!(error_with(dacl_at + 2, &200u16.to_le_bytes()).contains("DACL at offset"));
 
     // The ACL claims fewer bytes than its ACE needs.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 2..dacl_at + 4].copy_from_slice(&12u16.to_le_bytes());
-    assert!(error_of(&bytes).contains("within the DACL"));
+    assert!(error_with(dacl_at + 2, &12u16.to_le_bytes()).contains("within the DACL"));
 
     // More ACEs than there are.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 4..dacl_at + 6].copy_from_slice(&2u16.to_le_bytes());
-    assert!(error_of(&bytes).contains("ACE 1 of the DACL"));
+    assert!(error_with(dacl_at + 4, &2u16.to_le_bytes()).contains("ACE 1 of the DACL"));
 
     // An ACE too small for its own mask.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 10..dacl_at + 12].copy_from_slice(&4u16.to_le_bytes());
-    assert!(error_of(&bytes).contains("states 4 bytes"));
+    assert!(error_with(dacl_at + 10, &4u16.to_le_bytes()).contains("states 4 bytes"));
 
     // A SID with 16 sub-authorities.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 8 + 8 + 1] = 16;
-    assert!(error_of(&bytes).contains("16 sub-authorities, at most 15"));
+    assert!(error_with(dacl_at + 8 + 8 + 1, &[16]).contains("16 sub-authorities, at most 15"));
 
     // A SID that runs past its ACE.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 8 + 8 + 1] = 6;
-    assert!(error_of(&bytes).contains("run past its container"));
+    assert!(error_with(dacl_at + 8 + 8 + 1, &[6]).contains("run past its container"));
 
     // A conditional (callback) ACE, which the KDC would evaluate: not read as anything.
-    let mut bytes = good.clone();
-    bytes[dacl_at + 8] = 0x09;
-    assert!(error_of(&bytes).contains("ACE type 0x09"));
+    assert!(error_with(dacl_at + 8, &[0x09]).contains("ACE type 0x09"));
 
     // An unknown ACL revision.
-    let mut bytes = good;
-    bytes[dacl_at] = 3;
-    assert!(error_of(&bytes).contains("DACL revision 3"));
+    assert!(error_with(dacl_at, &[3]).contains("DACL revision 3"));
 }
 
 #[test]

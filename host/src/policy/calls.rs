@@ -119,6 +119,38 @@ fn i32_of(n: usize) -> Result<i32, Fault> {
     i32::try_from(n).map_err(|_| Fault::MalformedAnswer)
 }
 
+/// A fuel budget: `base` plus `each` for each of `n` items (saturating).
+fn per(each: u64, n: usize, base: u64) -> u64 {
+    each.saturating_mul(n as u64).saturating_add(base)
+}
+
+/// Writes `bytes` into module memory at `addr`.
+fn write(
+    store: &mut Store<StoreState>,
+    exports: &Exports,
+    addr: usize,
+    bytes: &[u8],
+) -> Result<(), Fault> {
+    exports
+        .memory
+        .write(&mut *store, addr, bytes)
+        .map_err(|_| Fault::MalformedAnswer)
+}
+
+/// The `len` bytes of module memory at `addr`.
+fn read<'s>(
+    store: &'s Store<StoreState>,
+    exports: &Exports,
+    addr: usize,
+    len: usize,
+) -> Result<&'s [u8], Fault> {
+    exports
+        .memory
+        .data(store)
+        .get(addr..addr.saturating_add(len))
+        .ok_or(Fault::MalformedAnswer)
+}
+
 /// `decide_batch`: writes the requests into module memory, calls, reads the answers into `out`.
 pub(super) fn decide_batch(
     store: &mut Store<StoreState>,
@@ -139,11 +171,10 @@ pub(super) fn decide_batch(
     for (slot, request) in input.chunks_exact_mut(8).zip(requests) {
         slot.copy_from_slice(&request.to_le_bytes());
     }
-    let budget = limits
-        .batch_fuel_per_request
-        .saturating_mul(count as u64)
-        .saturating_add(limits.decide_fuel);
-    fuel(store, budget)?;
+    fuel(
+        store,
+        per(limits.batch_fuel_per_request, count, limits.decide_fuel),
+    )?;
     let done = exports
         .decide_batch
         .call(
@@ -154,11 +185,7 @@ pub(super) fn decide_batch(
     if done != i32_of(count)? {
         return Err(Fault::MalformedAnswer);
     }
-    let answers = exports
-        .memory
-        .data(&*store)
-        .get(out_addr..out_addr + count * 8)
-        .ok_or(Fault::MalformedAnswer)?;
+    let answers = read(store, exports, out_addr, count * 8)?;
     out.extend(
         answers
             .chunks_exact(8)
@@ -182,20 +209,9 @@ pub(super) fn decide_records(
     let answers_len = count * ANSWER_SIZE;
     let base = buffer.reserve(store, exports, limits, records.len() + answers_len)?;
     let out_addr = base + records.len();
-    exports
-        .memory
-        .write(&mut *store, base, records)
-        .map_err(|_| Fault::MalformedAnswer)?;
-    let budget = limits
-        .record_fuel_base
-        .saturating_mul(count as u64)
-        .saturating_add(
-            limits
-                .json_fuel_per_byte
-                .saturating_mul(records.len() as u64),
-        )
-        .saturating_add(limits.decide_fuel);
-    fuel(store, budget)?;
+    write(store, exports, base, records)?;
+    let bytes_fuel = per(limits.json_fuel_per_byte, records.len(), limits.decide_fuel);
+    fuel(store, per(limits.record_fuel_base, count, bytes_fuel))?;
     let args = (
         i32_of(base)?,
         i32_of(records.len())?,
@@ -206,11 +222,7 @@ pub(super) fn decide_records(
     if done != i32_of(count)? {
         return Err(Fault::MalformedAnswer);
     }
-    let answers = exports
-        .memory
-        .data(&*store)
-        .get(out_addr..out_addr + answers_len)
-        .ok_or(Fault::MalformedAnswer)?;
+    let answers = read(store, exports, out_addr, answers_len)?;
     out.clear();
     out.extend_from_slice(answers);
     Ok(())
@@ -232,15 +244,15 @@ pub(super) fn decide_json(
         return Err(Fault::MemoryLimit);
     }
     let addr = usize::try_from(ptr).map_err(|_| Fault::MalformedAnswer)?;
-    exports
-        .memory
-        .write(&mut *store, addr, request)
-        .map_err(|_| Fault::MalformedAnswer)?;
-    let budget = limits
-        .json_fuel_per_byte
-        .saturating_mul(request.len() as u64)
-        .saturating_add(limits.json_fuel_base);
-    fuel(store, budget)?;
+    write(store, exports, addr, request)?;
+    fuel(
+        store,
+        per(
+            limits.json_fuel_per_byte,
+            request.len(),
+            limits.json_fuel_base,
+        ),
+    )?;
     let packed = json.call(&mut *store, (ptr, len)).map_err(fault(store))?;
     fuel(store, limits.decide_fuel)?;
     exports
@@ -252,12 +264,7 @@ pub(super) fn decide_json(
     if packed == 0 || out_len > limits.max_answer_bytes {
         return Err(Fault::MalformedAnswer);
     }
-    let answer = exports
-        .memory
-        .data(&*store)
-        .get(out_ptr..out_ptr.saturating_add(out_len))
-        .ok_or(Fault::MalformedAnswer)?
-        .to_vec();
+    let answer = read(store, exports, out_ptr, out_len)?.to_vec();
     exports
         .dealloc
         .call(&mut *store, (i32_of(out_ptr)?, i32_of(out_len)?))

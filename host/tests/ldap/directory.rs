@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{lines, named, onbehalf, Live, FS1, SQL};
+use super::{json_lines, named, onbehalf, Live, FS1, SQL};
 
 /// The facts of a domain export by name: SIDs differ between two provisionings.
 fn facts_by_name(export: &str) -> (BTreeMap<String, String>, BTreeMap<String, BTreeSet<String>>) {
@@ -136,7 +136,7 @@ pub fn check_and_audit(live: &Live) {
     );
     let (code, out, err) = live.run(&["check"], &[], &input);
     assert_eq!(code, 0, "{err}");
-    let answers = lines(&out);
+    let answers = json_lines(&out);
     assert_eq!(answers[0]["reach"], "multi-hop", "{out}");
     assert_eq!(
         answers[0]["request"]["delegation"]["protocol_transition"],
@@ -168,7 +168,7 @@ pub fn check_and_audit(live: &Live) {
 
     let (code, out, err) = live.run(&["audit"], &[], "");
     assert_eq!(code, 0, "{err}");
-    let codes: BTreeSet<String> = lines(&out)
+    let codes: BTreeSet<String> = json_lines(&out)
         .iter()
         .map(|f| f["code"].as_str().unwrap().to_owned())
         .collect();

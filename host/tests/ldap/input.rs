@@ -6,7 +6,7 @@ use std::path::Path;
 
 use onbehalf_samba_lab as samba;
 
-use super::{lines, named, onbehalf, Live, FS1, PASSWORD_ENV, SQL};
+use super::{json_lines, named, onbehalf, Live, FS1, PASSWORD_ENV, SQL};
 
 /// `check` with the lab's flags, `replace`d values and `drop`ped flags.
 fn check_with(live: &Live, replace: &[(&str, &str)], drop: &[&str]) -> Vec<String> {
@@ -60,7 +60,7 @@ pub fn bad_input(lab: &samba::Lab, live: &Live) {
     let (code, out, err) = onbehalf(&insecure, &request, &[(PASSWORD_ENV, &live.secret)]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning: --insecure-tls"), "{err}");
-    assert_eq!(lines(&out)[0]["hops"][0]["allowed"], true, "{out}");
+    assert_eq!(json_lines(&out)[0]["hops"][0]["allowed"], true, "{out}");
     // --insecure-tls and --ca-file contradict each other.
     let mut both = insecure.clone();
     both.extend(["--ca-file", "x"]);
@@ -93,7 +93,7 @@ fn unknown_and_ambiguous_names(lab: &samba::Lab, live: &Live) {
     input.push_str(&(named("svcweb", "alice", FS1) + "\n"));
     let (code, out, err) = live.run(&["check"], &[], &input);
     assert_eq!(code, 0, "{err}");
-    let answers = lines(&out);
+    let answers = json_lines(&out);
     assert_eq!(answers.len(), names.len() + 1, "{out}");
     for (name, answer) in names.iter().zip(&answers) {
         assert_eq!(

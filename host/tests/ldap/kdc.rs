@@ -3,7 +3,7 @@
 
 use onbehalf_samba_lab as samba;
 
-use super::{lines, named, Live, AGREE, DIFFERS, FS1, SQL};
+use super::{json_lines, named, Live, AGREE, DIFFERS, FS1, SQL};
 
 /// onbehalf's hop verdict for each triple, from one `check` run.
 fn verdicts(live: &Live, triples: &[(&str, &str, &str)]) -> Vec<(bool, String)> {
@@ -13,7 +13,7 @@ fn verdicts(live: &Live, triples: &[(&str, &str, &str)]) -> Vec<(bool, String)> 
         .collect();
     let (code, out, err) = live.run(&["check"], &[], &input);
     assert_eq!(code, 0, "{err}");
-    lines(&out)
+    json_lines(&out)
         .iter()
         .map(|a| match a["hops"][0]["allowed"].as_bool() {
             Some(allowed) => (allowed, a["hops"][0]["reason"].as_str().unwrap().to_owned()),
@@ -80,7 +80,7 @@ pub fn fix_against_the_kdc(lab: &samba::Lab, live: &Live) {
     assert!(!lab.s4u("svcpt", "alice", FS1).unwrap());
     let (code, out, err) = live.run(&["fix"], &[], &named("svcpt", "alice", FS1));
     assert_eq!(code, 0, "{err}");
-    let answer = &lines(&out)[0];
+    let answer = &json_lines(&out)[0];
     let fix = answer["fixes"]
         .as_array()
         .unwrap()

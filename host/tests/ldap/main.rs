@@ -51,12 +51,11 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use onbehalf_samba_lab as samba;
-use serde_json::Value;
+use onbehalf_testkit::process::{json_lines, run};
 
 mod directory;
 mod input;
@@ -94,24 +93,11 @@ const DIFFERS: [(&str, &str, &str, bool); 2] = [
 /// `onbehalf ARGS` with `stdin`, the password variable unset unless `env` sets it.
 fn onbehalf(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(BIN);
-    command.args(args).env_remove(PASSWORD_ENV);
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that refuses its flags exits without reading its input: a closed pipe then.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    command
+        .args(args)
+        .env_remove(PASSWORD_ENV)
+        .envs(env.iter().copied());
+    run(&mut command, stdin.as_bytes())
 }
 
 /// The lab's connection flags, with the CA and the password in files that outlive the lab
@@ -183,20 +169,10 @@ fn named(service: &str, client: &str, target: &str) -> String {
     .to_string()
 }
 
-fn lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn the_live_directory_answers_like_its_collection_and_like_its_kdc() {
     let lab = samba::Lab::start().unwrap();
-    eprintln!(
-        "lab: up in {:.1} s {:?}",
-        lab.startup.as_secs_f64(),
-        lab.phases
-    );
+    eprintln!("lab: {}", lab.summary());
     let live = Live::new(&lab);
     directory::export_equals_the_collection_by_name(&live);
     directory::check_and_audit(&live);

@@ -9,7 +9,7 @@ use onbehalf_testkit::http::{once, Response};
 use onbehalf_testkit::server::ServerProcess;
 use onbehalf_testkit::wait::{eventually, PATIENCE};
 
-use super::{lines, named, Live, BIN, SQL};
+use super::{json_lines, named, Live, BIN, SQL};
 
 fn post(addr: &str, body: &str) -> Option<Response> {
     once(
@@ -41,7 +41,7 @@ pub fn serve_until_the_directory_goes(lab: samba::Lab, live: &Live) {
     assert!(answered, "no 200 from /v1/check: {:?}", server.log());
     let answer = answer.unwrap();
     let (_, cli, _) = live.run(&["check"], &[], &request);
-    let cli = &lines(&cli)[0];
+    let cli = &json_lines(&cli)[0];
     assert_eq!(answer["hops"], cli["hops"]);
     assert_eq!(answer["request"], cli["request"]);
     assert_eq!(answer["hops"][0]["allowed"], true, "{answer}");
