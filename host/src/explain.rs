@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use onbehalf_core::fix::{self, Fix};
-use onbehalf_core::json::{decision_to_value, fix_to_value, OwnedRequest, Value};
+use onbehalf_core::json::{decision_to_value, fix_changes, OwnedRequest};
 use onbehalf_core::{Explanation, RequestError};
 
 /// Renders the decision, then each step that fired with its code, rule text and sources,
@@ -89,24 +89,22 @@ fn write_fixes(out: &mut String, falls_short: bool, fixes: &[Fix]) {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "How to make it work (least privilege first):");
+    let recommended = fix::recommended_index(fixes);
     for (i, f) in fixes.iter().enumerate() {
-        let mark = match (i, f.lowers_security()) {
-            (_, true) => " [lowers security]",
-            (0, false) => " [recommended]",
-            _ => "",
+        let mark = if f.lowers_security() {
+            " [lowers security]"
+        } else if recommended == Some(i) {
+            " [recommended]"
+        } else {
+            ""
         };
         let _ = writeln!(out, "  {}. {}{mark}", i + 1, f.summary());
         // The changed fields as the core renders them (path = value).
-        if let Some(Value::Array(changes)) = fix_to_value(f).get("changes") {
-            let changes: Vec<String> = changes
-                .iter()
-                .filter_map(|c| match (c.get("field"), c.get("value")) {
-                    (Some(Value::String(field)), Some(value)) => Some(format!("{field} = {value}")),
-                    _ => None,
-                })
-                .collect();
-            let _ = writeln!(out, "     change:     {}", changes.join(", "));
-        }
+        let changes: Vec<String> = fix_changes(f)
+            .iter()
+            .map(|(field, value)| format!("{field} = {value}"))
+            .collect();
+        let _ = writeln!(out, "     change:     {}", changes.join(", "));
         for step in &f.steps {
             let commands = [
                 ("PowerShell:", &step.powershell),

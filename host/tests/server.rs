@@ -126,6 +126,18 @@ fn explain_gives_the_policy_decision_and_the_reference_trace() {
     assert_eq!(v["reference"]["steps"][1]["step"], "8/D1");
     assert_eq!(v["reference"]["hops"][0]["row"], "3");
     assert_eq!(v["policy"]["source"], "embedded default");
+    // The body is what the generated TypeScript declares (ExplainAnswer and its parts).
+    let ts = onbehalf_core::json::typescript();
+    let parts = [
+        ("ExplainAnswer", &v),
+        ("PolicyInfo", &v["policy"]),
+        ("PolicyDecision", &v["decision"]),
+        ("Explanation", &v["reference"]),
+        ("Exposure", &v["exposure"]),
+    ];
+    for (interface, value) in parts {
+        onbehalf_testkit::typescript::conforms(&ts, interface, value).unwrap();
+    }
 }
 
 /// The classic double hop: `/v1/explain` carries the core's fixes (byte for byte what

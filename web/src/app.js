@@ -1,3 +1,4 @@
+// @ts-check
 // The onbehalf web explainer. The state is the request as the person wrote it (only the
 // fields they set, in their own spelling — aliases such as `delegate` stay as given); the URL
 // holds it (?r=<request JSON>) so a link reproduces the exact situation. The form is drawn
@@ -13,6 +14,8 @@ import { directoryPanel } from "./directory.js";
 await init();
 const CAT = catalog();
 const $ = (id) => document.getElementById(id);
+/** The request's JSON text box. */
+const jsonBox = () => /** @type {HTMLTextAreaElement} */ ($("json"));
 const view = renderer(CAT);
 // Applying a fix loads its whole request (the core's canonical one) and keeps keyboard focus
 // in the panel, which now tells what the applied request gets.
@@ -21,10 +24,12 @@ const clone = (x) => JSON.parse(JSON.stringify(x));
 
 /** The request as written: only the fields set, as given. `null` when the JSON box holds text
  *  that is not a request object (then `text` is shown as the error). */
+/** @type {any} what the person wrote, any JSON: the core validates it */
 let partial = {};
 let lastCanonical = null;
 
-/** A record with every field at its catalog default (required text fields empty). */
+/** A record with every field at its catalog default (required text fields empty).
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
 function blank(record) {
   return Object.fromEntries(record.fields.map((f) => [f.name,
     f.kind === "record" ? blank(f.record) : "value" in f.default ? clone(f.default.value) : f.kind === "record-list" ? [] : ""]));
@@ -32,6 +37,7 @@ function blank(record) {
 
 /** `written` laid over `base` (a canonical record), field by field: what the controls show for
  *  a request the core refused. Values of the wrong shape are left to the base. */
+/** @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
 function overlay(record, base, written) {
   const out = clone(base ?? blank(record));
   if (!written || typeof written !== "object" || Array.isArray(written)) return out;
@@ -73,7 +79,7 @@ const handlers = {
     setAt(partial, path, list);
     update(true);
     // Keyboard users continue in the new item.
-    document.querySelector(`#${idOf([...path, list.length - 1])} input, #${idOf([...path, list.length - 1])} select`)?.focus();
+    /** @type {HTMLElement | null} */ (document.querySelector(`#${idOf([...path, list.length - 1])} input, #${idOf([...path, list.length - 1])} select`))?.focus();
   },
   remove(path, index) {
     const list = clone(getAt(partial, path) ?? getAt(lastCanonical, path) ?? []);
@@ -94,7 +100,7 @@ function showGroups(canonical) {
     if (canonical && usesGroup(CAT.request, canonical, name)) shownGroups.add(name);
     const on = shownGroups.has(name);
     document.body.toggleAttribute(`data-show-${name}`, on);
-    $(`show-${name}`).checked = on;
+    /** @type {HTMLInputElement} */ ($(`show-${name}`)).checked = on;
   }
 }
 $("fields").before(...groupSwitches(CAT.groups, (name, on) => {
@@ -111,7 +117,7 @@ function urlFor(text) {
 
 /** Decides `partial` (or `text`, through the strict parser) and shows it. */
 function show(text) {
-  $("json").value = text ?? JSON.stringify(partial, null, 2);
+  jsonBox().value = text ?? JSON.stringify(partial, null, 2);
   let explanation;
   try {
     explanation = text === undefined ? explain(partial) : explainJson(text);
@@ -167,7 +173,7 @@ const domain = directoryPanel(CAT, { loadDirectory, fillFromDirectory }, () => l
 
 $("request-form").addEventListener("submit", (e) => e.preventDefault());
 $("apply-json").addEventListener("click", () => {
-  const text = $("json").value;
+  const text = jsonBox().value;
   history.pushState(null, "", urlFor(text));
   fromUrl();
 });

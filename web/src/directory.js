@@ -1,3 +1,4 @@
+// @ts-check
 // "Your domain": a facts file (`onbehalf directory export`) or a BloodHound collection's zip,
 // read by the core in this browser — the file never leaves it, and nothing is fetched after
 // it is loaded. The person picks the client and server accounts by name; the core lays their
@@ -7,9 +8,12 @@
 import { el, idOf } from "./form.js";
 
 /** The directory panel. `current()` is the form's canonical request; `load(request)` shows a
- *  filled one (and puts it in the URL). */
+ *  filled one (and puts it in the URL).
+ *  @param {import("./pkg/onbehalf_wasm.js").Catalog} CAT */
 export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, current, load) {
   const $ = (id) => document.getElementById(id);
+  /** The text of the input or select `id`. */
+  const value = (id) => /** @type {HTMLInputElement | HTMLSelectElement} */ ($(id)).value;
   const status = $("directory-status");
   const facts = $("directory-facts");
   let spns = [];
@@ -37,7 +41,7 @@ export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, curren
     spns = [...new Set(summary.accounts.flatMap((a) => a.spns))].sort();
     $("spn-names").replaceChildren(...spns.map((s) => el("option", { value: s })));
     decorate();
-    for (const id of ["client-account", "server-account", "fill-from-directory"]) $(id).disabled = false;
+    for (const id of ["client-account", "server-account", "fill-from-directory"]) /** @type {HTMLButtonElement | HTMLSelectElement} */ ($(id)).disabled = false;
     say(`Loaded ${summary.source}: ${summary.accounts.length} accounts. It stays in this browser.`);
     document.body.dataset.directory = "loaded";
     $("client-account").focus();
@@ -46,7 +50,7 @@ export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, curren
   function fill() {
     let answer;
     try {
-      answer = JSON.parse(fillFromDirectory(current(), $("client-account").value || null, $("server-account").value || null));
+      answer = JSON.parse(fillFromDirectory(current(), value("client-account") || null, value("server-account") || null));
     } catch (e) {
       say(`${e.code ?? "error"}: ${e.message}`, true);
       return;
@@ -73,7 +77,7 @@ export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, curren
     }
   }
 
-  $("directory-file").addEventListener("change", (e) => read(e.target.files[0]));
+  $("directory-file").addEventListener("change", (e) => read(/** @type {HTMLInputElement} */ (e.target).files[0]));
   const drop = $("directory-drop");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));

@@ -1,9 +1,9 @@
+// @ts-check
 // "How to make this work" and the exposure note. Both render the core's JSON as it is: the fix
 // answer (`fixJson`, the same text `onbehalf fix` prints) and the exposure of the delegation
 // settings (`exposureJson`). Every summary, change, command and decision comes from the core;
-// field labels come from the catalog by the change's field path. The page only picks the
-// recommended fix the way the core's `fix::recommended` does: the first, unless it lowers a
-// client protection.
+// field labels come from the catalog by the change's field path; the recommended fix is the
+// answer's `recommended` index.
 import { el, idOf } from "./form.js";
 
 const $ = (id) => document.getElementById(id);
@@ -24,22 +24,29 @@ function fieldAt(record, path) {
 
 const show = (value) => (Array.isArray(value) ? value.join(", ") || "(none)" : String(value));
 
-/** How a decision's hops end, e.g. "1 of 1 hops arrive as the client". */
+/** How a decision's hops end, e.g. "1 of 1 hops arrive as the client".
+ *  @param {import("./pkg/onbehalf_wasm.js").Decision} decision */
 function outcome(decision) {
   const allowed = decision.hops.filter((h) => h.allowed).length;
   const hops = decision.hops.length ? `; ${allowed} of ${decision.hops.length} hops arrive as the client` : "";
   return `effective level ${decision.effective}, reach ${decision.reach}${hops}`;
 }
 
+/**
+ * @param {import("./pkg/onbehalf_wasm.js").Catalog} cat
+ * @param {(request: import("./pkg/onbehalf_wasm.js").CanonicalRequest) => void} apply
+ */
 export function fixRenderer(cat, apply) {
   const label = (path) => fieldAt(cat.request, path)?.label ?? path;
 
+  /** @param {import("./pkg/onbehalf_wasm.js").FixChange} c */
   function change(c) {
     return el("li", { "data-field": c.field },
       `${label(c.field)} (`, el("code", { text: c.field }), ") → ", el("code", { text: show(c.value) }),
       el("span", { class: "kind", text: ` ${c.kind} change; widens: ${c.effect}` }));
   }
 
+  /** @param {import("./pkg/onbehalf_wasm.js").FixStep} s */
   function step(s) {
     const commands = Object.entries(s).filter(([k, v]) => !STEP_META.has(k) && typeof v === "string");
     return el("li", { "data-action": s.action },
@@ -48,6 +55,11 @@ export function fixRenderer(cat, apply) {
         el("dt", { text: k.replaceAll("_", "-") }), el("dd", {}, el("code", { text: v }))])));
   }
 
+  /**
+   * @param {import("./pkg/onbehalf_wasm.js").Fix} f
+   * @param {number} i
+   * @param {import("./pkg/onbehalf_wasm.js").Fix | null} recommended
+   */
   function fix(f, i, recommended) {
     const id = `fix-${i + 1}`;
     const flags = [];
@@ -67,11 +79,13 @@ export function fixRenderer(cat, apply) {
         text: `Apply fix ${i + 1}`, onclick: () => apply(f.request) }));
   }
 
-  /** The fix answer `{decision, falls_short, fixes}` for the request shown. */
+  /** The fix answer `{decision, falls_short, fixes}` for the request shown.
+   *  @param {import("./pkg/onbehalf_wasm.js").FixAnswer} answer */
   function fixes(answer) {
     $("fix-panel").hidden = false;
     const list = answer.fixes;
-    const recommended = list[0] && !list[0].lowers_security ? list[0] : null;
+    // The core's answer says which fix to recommend (none when each lowers a client protection).
+    const recommended = answer.recommended === null ? null : list[answer.recommended];
     const denied = answer.decision.hops.filter((h) => !h.allowed).length;
     let status;
     if (list.length === 0) {
@@ -83,7 +97,7 @@ export function fixRenderer(cat, apply) {
     } else if (!recommended) {
       status = `${list.length} fix${list.length > 1 ? "es" : ""}, each lowering a client protection; none is recommended.`;
     } else {
-      status = `${list.length} fix${list.length > 1 ? "es" : ""}, least privilege first; fix 1 is recommended.`;
+      status = `${list.length} fix${list.length > 1 ? "es" : ""}, least privilege first; fix ${answer.recommended + 1} is recommended.`;
     }
     $("fix-status").textContent = status;
     // The live summary says only that there is something to try (a few words per keystroke).
@@ -97,7 +111,8 @@ export function fixRenderer(cat, apply) {
       : f.kind === "record-list" ? [] : [[f.label, show(request[f.name])]]);
   }
 
-  /** Each client kind in words: the fields in which the kinds differ from the settings. */
+  /** Each client kind in words: the fields in which the kinds differ from the settings.
+   *  @param {import("./pkg/onbehalf_wasm.js").Exposure} answer */
   function clientWords(answer) {
     const base = leaves(cat.request, answer.settings);
     const kinds = answer.reached.flatMap((r) => r.clients.map((c) => leaves(cat.request, c.request)));
@@ -106,7 +121,8 @@ export function fixRenderer(cat, apply) {
       .map(([label, value]) => `${label}: ${value}`).join("; ") || "the client the settings describe";
   }
 
-  /** The exposure of the delegation settings, beside them in the form. */
+  /** The exposure of the delegation settings, beside them in the form.
+   *  @param {import("./pkg/onbehalf_wasm.js").Exposure} answer */
   function exposure(answer) {
     const client = clientWords(answer);
     const rows = answer.reached.map((r) => {

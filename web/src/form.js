@@ -1,3 +1,4 @@
+// @ts-check
 // The request form, drawn entirely from the core's catalog: one control per field of the
 // field table (a select for a vocabulary, a checkbox for a boolean, a text box for a list,
 // a fieldset for a nested object, an editable list for hops). The page knows no field name,
@@ -19,6 +20,7 @@ export const el = (tag, attrs = {}, ...children) => {
 /** The element id of a field path, e.g. ["hops", 0, "auth"] → "hops-0-auth". */
 export const idOf = (path) => path.join("-");
 
+/** @param {import("./pkg/onbehalf_wasm.js").CatalogChoice} choice */
 function choiceText(choice) {
   const aliases = choice.spellings.slice(1);
   const alias = aliases.length ? ` (${aliases.join(" / ")})` : "";
@@ -32,11 +34,13 @@ export function prose(tag, text, attrs = {}) {
   return node;
 }
 
+/** @param {import("./pkg/onbehalf_wasm.js").CatalogField} field */
 function help(field, id) {
   return field.help ? prose("span", field.help, { class: "help", id: `${id}-help` }) : null;
 }
 
-/** One leaf control; `onChange(path, value)` is called when the person changes it. */
+/** One leaf control; `onChange(path, value)` is called when the person changes it.
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogField} field */
 function leaf(field, path, onChange) {
   const id = idOf(path);
   const describedBy = field.help ? `${id}-help` : undefined;
@@ -61,7 +65,8 @@ function leaf(field, path, onChange) {
   return el("div", { class: "field" }, el("label", { for: id, text: field.label }), control, help(field, id));
 }
 
-/** A record's fields, in table order; a field of a group is shown only while its group is. */
+/** A record's fields, in table order; a field of a group is shown only while its group is.
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
 function fields(record, path, handlers) {
   return record.fields.map((field) => {
     const at = [...path, field.name];
@@ -90,7 +95,8 @@ export function groupSwitches(groups, onToggle) {
   });
 }
 
-/** Whether `canonical` sets any field of `group` to something other than its default. */
+/** Whether `canonical` sets any field of `group` to something other than its default.
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
 export function usesGroup(record, canonical, group) {
   return record.fields.some((field) => {
     const value = canonical[field.name];
@@ -103,7 +109,8 @@ export function usesGroup(record, canonical, group) {
   });
 }
 
-/** An editable list of records (the hops): items are drawn by `showCanonical`. */
+/** An editable list of records (the hops): items are drawn by `showCanonical`.
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogField} field */
 function recordList(field, path, handlers) {
   const id = idOf(path);
   const list = el("ol", { id, class: "records", "data-max": String(field.max) });
@@ -113,7 +120,8 @@ function recordList(field, path, handlers) {
   return el("fieldset", { id: `${id}-set` }, el("legend", { text: field.label }), help(field, id), list, add);
 }
 
-/** Draws the whole form for the catalog's request record. */
+/** Draws the whole form for the catalog's request record.
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
 export function buildForm(container, record, handlers) {
   container.replaceChildren(...fields(record, [], handlers));
 }
@@ -130,7 +138,8 @@ function listItem(list, path, index, handlers) {
         onclick: () => handlers.remove(path, index) })));
 }
 
-/** Sets every control from a canonical request (every field present). */
+/** Sets every control from a canonical request (every field present).
+ *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
 export function showCanonical(container, record, canonical, handlers, path = []) {
   for (const field of record.fields) {
     const at = [...path, field.name];

@@ -1,3 +1,4 @@
+// @ts-check
 // Example situations people open the explainer for: requests in the spec's JSON shape
 // (only what differs from the defaults). The names are the page's words; what each request
 // means is decided by the core.

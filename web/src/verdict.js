@@ -1,3 +1,4 @@
+// @ts-check
 // Renders an explanation (from the core's `explain`): the verdict, the chain of machines,
 // each rule that fired with its source, and the requested-level × transport matrix. Every
 // word about the spec — level names, what a reach means, who a hop arrives as, rule texts —
@@ -7,6 +8,7 @@ import { el } from "./form.js";
 const $ = (id) => document.getElementById(id);
 const byName = (list, key = "name") => Object.fromEntries(list.map((x) => [x[key], x]));
 
+/** @param {import("./pkg/onbehalf_wasm.js").Catalog} cat */
 export function renderer(cat) {
   const levels = byName(cat.effective_levels);
   const reaches = byName(cat.reaches);
@@ -17,7 +19,8 @@ export function renderer(cat) {
   const locations = byName(field(serverField)?.values ?? []);
   const realms = field(realmField)?.values ?? [];
   const realmWords = byName(realms);
-  const sameRealm = field(realmField)?.default.value; // the default: the client's own domain
+  const realmDefault = field(realmField)?.default;
+  const sameRealm = realmDefault && "value" in realmDefault ? realmDefault.value : undefined; // the client's own domain
 
   function machine(name, detail, cls, attrs = {}, crossing = null) {
     return el("li", { class: `machine ${cls}${crossing ? " boundary" : ""}`, ...attrs },
@@ -28,6 +31,7 @@ export function renderer(cat) {
   /** The boundary crossed on the way to a machine, when its realm relation to the client changes. */
   const crossing = (from, to) => (to !== from ? realmWords[to]?.description : null);
 
+  /** @param {import("./pkg/onbehalf_wasm.js").Explanation} explanation */
   function chain(explanation) {
     const request = explanation.request;
     const decision = explanation.decision;
@@ -54,6 +58,7 @@ export function renderer(cat) {
     $("chain").replaceChildren(...parts);
   }
 
+  /** @param {import("./pkg/onbehalf_wasm.js").Explanation} explanation */
   function trace(explanation) {
     const steps = explanation.steps.map((s) =>
       el("li", { "data-code": s.code },

@@ -136,12 +136,11 @@ pub fn npm_test() -> Result {
         ("npm/tests/types.ts", "types.ts"),
         ("npm/tests/tsconfig.json", "tsconfig.json"),
         ("npm/tests/package.test.mjs", "package.test.mjs"),
+        ("npm/tests/outputs.mjs", "outputs.mjs"),
         ("web/tests/conformance.mjs", "conformance.mjs"),
     ] {
         fs::copy(root.join(from), consumer.join(to)).map_err(|e| format!("copy {from}: {e}"))?;
     }
-    let tsc = root.join("web/node_modules/.bin/tsc");
-    run_in(&consumer, &tsc.to_string_lossy(), &["-p", "."])?;
     build_workspace_bins()?;
     let cli = root.join("target/debug/onbehalf");
     let node = |args: &[&str]| {
@@ -153,6 +152,18 @@ pub fn npm_test() -> Result {
             .output()
             .map_err(|e| format!("cannot run node: {e}"))
     };
+    // The package's real answers as typed literals (outputs.ts), then one strict `tsc` over
+    // them and the hand-written usage (types.ts).
+    let outputs = node(&["outputs.mjs"])?;
+    if !outputs.status.success() {
+        return Err(format!(
+            "outputs.mjs failed: {}",
+            String::from_utf8_lossy(&outputs.stderr)
+        ));
+    }
+    eprint!("{}", String::from_utf8_lossy(&outputs.stdout));
+    let tsc = root.join("web/node_modules/.bin/tsc");
+    run_in(&consumer, &tsc.to_string_lossy(), &["-p", "."])?;
     let tests = node(&["--test", "--test-reporter=spec", "package.test.mjs"])?;
     eprint!("{}", String::from_utf8_lossy(&tests.stdout));
     if !tests.status.success() {

@@ -42,21 +42,38 @@ fn step_value(step: &Step) -> Value {
     Value::Object(fields)
 }
 
+/// The changes of `fix`: each changed field's path and its value in the fixed request (read
+/// at that path of the request's canonical JSON, so nothing here lists a field).
+#[must_use]
+pub fn fix_changes(fix: &Fix) -> Vec<(FieldPath, Value)> {
+    let request = fix.request.to_value();
+    fix.edits
+        .iter()
+        .map(|edit| {
+            let path = edit.path();
+            let value = at(&request, &path).cloned().unwrap_or(Value::Null);
+            (path, value)
+        })
+        .collect()
+}
+
 /// One fix: `{"summary", "changes":[{"field","value","kind","effect"}], "added_targets", "delegation":
 /// {"before","after","meaning"}, "widens", "lowers_security", "steps":[{"action",
 /// "title", "description", "powershell"?, "samba_tool"?, "windows"?, "api"?}], "request", "decision"}`.
 #[must_use]
 pub fn fix_to_value(fix: &Fix) -> Value {
-    let request = fix.request.to_value();
-    let changes = fix.edits.iter().map(|edit| {
-        let path = edit.path();
-        object([
-            ("field", Value::String(path.to_string())),
-            ("value", at(&request, &path).cloned().unwrap_or(Value::Null)),
-            ("kind", string(edit.kind().name())),
-            ("effect", string(edit.effect().name())),
-        ])
-    });
+    let changes = fix
+        .edits
+        .iter()
+        .zip(fix_changes(fix))
+        .map(|(edit, (path, value))| {
+            object([
+                ("field", Value::String(path.to_string())),
+                ("value", value),
+                ("kind", string(edit.kind().name())),
+                ("effect", string(edit.effect().name())),
+            ])
+        });
     let class = fix.delegation_class();
     object([
         ("summary", Value::String(fix.summary())),
@@ -79,7 +96,7 @@ pub fn fix_to_value(fix: &Fix) -> Value {
             "steps",
             Value::Array(fix.steps.iter().map(step_value).collect()),
         ),
-        ("request", request),
+        ("request", fix.request.to_value()),
         ("decision", decide_owned(&fix.request)),
     ])
 }
@@ -89,6 +106,12 @@ pub fn fix_to_value(fix: &Fix) -> Value {
 #[must_use]
 pub fn fixes_to_value(fixes: &[Fix]) -> Value {
     Value::Array(fixes.iter().map(fix_to_value).collect())
+}
+
+/// The index of the fix to recommend in `fixes`, or `null`.
+#[must_use]
+pub fn recommended_value(fixes: &[Fix]) -> Value {
+    crate::fix::recommended_index(fixes).map_or(Value::Null, |i| Value::Number(i.to_string()))
 }
 
 /// The fix answer for one request value: `{"decision": …, "fixes": [ … ]}` — the request's
@@ -106,8 +129,10 @@ pub fn fix_value(value: &Value) -> Value {
     }
 }
 
-/// The answer `{"decision", "falls_short", "fixes"}` of `request` (`falls_short`: whether it
-/// gets less than it asks for — with no fixes, it then needs more than two changes) with `fixes` (found by
+/// The answer `{"decision", "falls_short", "fixes", "recommended"}` of `request`
+/// (`falls_short`: whether it gets less than it asks for — with no fixes, it then needs more
+/// than two changes; `recommended`: the index of the fix to recommend, or `null` —
+/// [`recommended_index`](crate::fix::recommended_index)) with `fixes` (found by
 /// [`fixes_with`](crate::fix::fixes_with), possibly filtered by what a directory allows), or
 /// the error object.
 #[must_use]
@@ -117,6 +142,7 @@ pub fn fix_answer(request: &crate::json::OwnedRequest, fixes: &[Fix]) -> Value {
             ("decision", decision_to_value(&decision)),
             ("falls_short", Value::Bool(short)),
             ("fixes", fixes_to_value(fixes)),
+            ("recommended", recommended_value(fixes)),
         ]),
         (Err(e), _) | (_, Err(e)) => error_to_value(&e),
     }

@@ -24,7 +24,10 @@ pub use catalog::{catalog, record_value};
 pub use fast::{
     parse_request, parse_request_fast, parse_request_strict, read_body, read_body_strict, Body,
 };
-pub use fix::{exposure_to_value, fix_answer, fix_str, fix_to_value, fix_value, fixes_to_value};
+pub use fix::{
+    exposure_to_value, fix_answer, fix_changes, fix_str, fix_to_value, fix_value, fixes_to_value,
+    recommended_value,
+};
 pub use flat::packed_fields;
 pub use output::{
     decide_owned, decide_str, decide_str_strict, decide_value, decision_from_value,

@@ -132,12 +132,18 @@ export interface Fix {
   widens: boolean; lowers_security: boolean; steps: FixStep[]; request: CanonicalRequest; decision: Decision;
 }
 /** The fix answer: the request's decision and its fixes, ranked (the first is the one to recommend unless it `lowers_security`). */
-export interface FixAnswer { decision: Decision; /** It gets less than it asks for (with no fixes: more than two changes are needed). */ falls_short: boolean; fixes: Fix[] }
+export interface FixAnswer { decision: Decision; /** It gets less than it asks for (with no fixes: more than two changes are needed). */ falls_short: boolean; fixes: Fix[]; /** The index in `fixes` of the fix to recommend, or null (none, or each lowers a client protection). */ recommended: number | null }
 /** What a server's delegation settings expose: per target, every client kind whose identity reaches it, as decisions. */
 export interface Exposure {
   settings: CanonicalRequest; targets: string[];
   reached: { target: string; clients: { request: CanonicalRequest; decision: Decision }[] }[];
 }
+/** A decision as the loaded policy module gives it (`onbehalf serve`): the reference's shape, but a reason or a hop's reason may also be one of the module's own codes (its `policy_reasons`). */
+export interface PolicyDecision { effective: Level; reach: Reach; reasons: string[]; hops: { target: string; allowed: boolean; as: Identity; reason: string }[] }
+/** The loaded policy module (in `GET /healthz`, a `POST /v1/policy` reload's answer and `/v1/explain`). */
+export interface PolicyInfo { source: string; size: number; generation: number; abi_version: number; own_reasons: { code: string; rule: string }[] }
+/** The body of `POST /v1/explain`: the policy's decision beside the reference's explanation, and the core's fixes (`recommended`: as in FixAnswer) and exposure. */
+export interface ExplainAnswer { policy: PolicyInfo; decision: PolicyDecision | ErrorObject; agrees_with_reference: boolean; reference: Explanation; fixes: Fix[]; recommended: number | null; exposure: Exposure }
 /** The error object. */
 export interface ErrorObject { error: { code: ErrorCode; message: string } }
 /** What `onbehalf serve` answers when a request never reaches the rules (any 4xx/5xx but a request error). */

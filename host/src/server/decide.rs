@@ -9,8 +9,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use onbehalf_core::fix;
 use onbehalf_core::json::{
-    explain_owned, exposure_to_value, fail_closed_for, fixes_to_value, parse_request, OwnedRequest,
-    Value,
+    explain_owned, exposure_to_value, fail_closed_for, fixes_to_value, parse_request,
+    recommended_value, OwnedRequest, Value,
 };
 use onbehalf_core::HttpError;
 
@@ -157,7 +157,9 @@ fn explain_body(state: &AppState, body: &[u8]) -> Response {
     let agrees = reference.get("decision") == Some(&decision);
     // How to make it work, and what the server's delegation settings expose: the core's
     // answers (a typed error here is the same one `explain_owned` already returned).
-    let fixes = fix::fixes(&req).map_or(Value::Null, |f| fixes_to_value(&f));
+    let (fixes, recommended) = fix::fixes(&req).map_or((Value::Null, Value::Null), |f| {
+        (fixes_to_value(&f), recommended_value(&f))
+    });
     let exposure = fix::exposure(&req.delegation).map_or(Value::Null, |e| exposure_to_value(&e));
     let body = Value::Object(vec![
         ("policy".into(), admin::policy_value(state.host())),
@@ -165,6 +167,7 @@ fn explain_body(state: &AppState, body: &[u8]) -> Response {
         ("agrees_with_reference".into(), Value::Bool(agrees)),
         ("reference".into(), reference),
         ("fixes".into(), fixes),
+        ("recommended".into(), recommended),
         ("exposure".into(), exposure),
     ]);
     let mut response = json(StatusCode::OK, &body);
