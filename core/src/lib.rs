@@ -67,7 +67,7 @@ pub use hop::{HopOutcome, HopReason, Identity, MAX_HOPS};
 pub use http::HttpError;
 pub use level::{Level, RequestedLevel, SECURITY_SQOS_PRESENT};
 pub use model::{
-    from_wire_byte, packed_low, wire_byte, ChoiceSet, DefaultInfo, Field, FieldInfo, RecordInfo,
+    from_wire_byte, packed_span, wire_byte, ChoiceSet, DefaultInfo, Field, FieldInfo, RecordInfo,
     Shape,
 };
 #[cfg(feature = "alloc")]

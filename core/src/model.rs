@@ -195,24 +195,25 @@ pub fn from_wire_byte<T: Field + Unpack>(byte: u8) -> Option<T> {
     .ok()
 }
 
-/// The lowest packed position of `fields` (0 when none packs).
+/// The packed positions `fields` span: their lowest bit and their highest plus one (`(0, 0)`
+/// when none packs).
 #[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
 #[must_use]
-pub const fn packed_low(fields: &[FieldInfo]) -> u32 {
-    let mut low = u32::MAX;
+pub const fn packed_span(fields: &[FieldInfo]) -> (u32, u32) {
+    let (mut low, mut high) = (u32::MAX, 0);
     let mut i = 0;
     while i < fields.len() {
         if let Some(at) = fields[i].packed_at {
-            if at < low {
-                low = at;
-            }
+            let end = at + fields[i].shape.packed_width();
+            low = if at < low { at } else { low };
+            high = if end > high { end } else { high };
         }
         i += 1;
     }
-    if low == u32::MAX {
-        0
+    if high == 0 {
+        (0, 0)
     } else {
-        low
+        (low, high)
     }
 }
 
@@ -231,24 +232,6 @@ pub const fn wire_size(fields: &[FieldInfo]) -> usize {
         i += 1;
     }
     size
-}
-
-/// The end of the packed positions of `fields` (their highest bit plus one; 0 when none packs).
-#[allow(clippy::indexing_slicing)] // const fn (no `get`); `i` is below the length
-#[must_use]
-pub const fn packed_high(fields: &[FieldInfo]) -> u32 {
-    let mut high = 0;
-    let mut i = 0;
-    while i < fields.len() {
-        if let Some(at) = fields[i].packed_at {
-            let end = at + fields[i].shape.packed_width();
-            if end > high {
-                high = end;
-            }
-        }
-        i += 1;
-    }
-    high
 }
 
 /// A field type that can be read back from packed bits (only the hop-free fields, and only
@@ -506,9 +489,9 @@ macro_rules! record {
 
         impl $($gen)* $crate::model::Field for $name $($args)* {
             const SHAPE: $crate::model::Shape = $crate::model::Shape::Record(&Self::INFO);
-            const WIRE_SHIFT: u32 = $crate::model::packed_low(Self::FIELDS);
+            const WIRE_SHIFT: u32 = $crate::model::packed_span(Self::FIELDS).0;
             const WIRE_WIDTH: u32 =
-                $crate::model::packed_high(Self::FIELDS) - $crate::model::packed_low(Self::FIELDS);
+                $crate::model::packed_span(Self::FIELDS).1 - $crate::model::packed_span(Self::FIELDS).0;
             fn pack_into(&self, _: Option<u32>, bits: &mut u64) {
                 self.pack_bits(bits);
             }

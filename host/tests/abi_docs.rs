@@ -94,6 +94,17 @@ fn request_fields() -> String {
     s
 }
 
+/// A table of three columns under `header`, its rows in the order of their positions.
+fn table<P: Ord>(header: &str, mut rows: Vec<(P, String)>) -> String {
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut s = format!("{header}\n|---|---|---|\n");
+    for (_, row) in rows {
+        s.push_str(&row);
+        s.push('\n');
+    }
+    s
+}
+
 fn bit_range(at: u32, width: u32) -> String {
     if width == 1 {
         at.to_string()
@@ -103,7 +114,7 @@ fn bit_range(at: u32, width: u32) -> String {
 }
 
 fn packed_request() -> String {
-    let mut rows: Vec<(u32, String)> = fields()
+    let rows: Vec<(u32, String)> = fields()
         .into_iter()
         .filter_map(|(path, f, packed_at)| {
             let at = packed_at?;
@@ -122,12 +133,7 @@ fn packed_request() -> String {
             ))
         })
         .collect();
-    rows.sort_by_key(|(at, _)| *at);
-    let mut s = String::from("| bits | field | values |\n|---|---|---|\n");
-    for (_, row) in rows {
-        s.push_str(&row);
-        s.push('\n');
-    }
+    let mut s = table("| bits | field | values |", rows);
     let _ = writeln!(
         s,
         "\nBits {} and up are zero. A valid packed request is below `1 << {}`.",
@@ -141,13 +147,13 @@ fn packed_request() -> String {
 /// length and target.
 fn hop_record() -> String {
     use onbehalf_abi::record::{FLAG_LISTED, HOP_FLAGS_AT, HOP_HEADER, HOP_LENGTH_AT};
-    let mut rows: Vec<(usize, String)> = Hop::<Borrowed<'static>>::FIELDS
+    let rows: Vec<(usize, String)> = Hop::<Borrowed<'static>>::FIELDS
         .iter()
         .filter_map(|f| {
             let at = f.wire_at?;
             let what = match f.shape {
                 Shape::Record(inner) => {
-                    let low = onbehalf_core::packed_low(inner.fields);
+                    let low = onbehalf_core::packed_span(inner.fields).0;
                     let bits: Vec<String> = inner
                         .fields
                         .iter()
@@ -164,12 +170,7 @@ fn hop_record() -> String {
             Some((at, format!("| {at} | 1 | {what} |")))
         })
         .collect();
-    rows.sort_by_key(|(at, _)| *at);
-    let mut s = String::from("| offset | size | field |\n|---|---|---|\n");
-    for (_, row) in rows {
-        s.push_str(&row);
-        s.push('\n');
-    }
+    let mut s = table("| offset | size | field |", rows);
     let _ = writeln!(
         s,
         "| {HOP_FLAGS_AT} | 1 | flags: bit {} set when the target is in `delegation.allowed_targets` \

@@ -10,7 +10,7 @@
 
 use js_sys::{Error as JsError, Reflect};
 use onbehalf_core::json::{
-    decision_to_value, error_to_value, explain_owned, exposure_to_value, fix_str, fix_value,
+    decision_to_value, error_to_value, explain_owned, exposure_to_value, fix_answer, fix_str,
     request_from_value, OwnedRequest, Value,
 };
 use onbehalf_core::{ErrorCode, FieldPath, RequestError};
@@ -102,9 +102,17 @@ pub fn decide_many(
 pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
+    answer(request, explain_owned)
+}
+
+/// `answer_of` the request object `request`, as a JS value; an invalid request or a failed
+/// answer throws the error with its `code`.
+fn answer(
+    request: JsValue,
+    answer_of: impl FnOnce(&OwnedRequest) -> Result<Value, RequestError>,
+) -> Result<JsValue, JsValue> {
     let request = from_js(request)?;
-    let explanation = explain_owned(&request).map_err(|e| throw(&e))?;
-    to_js(&explanation)
+    to_js(&answer_of(&request).map_err(|e| throw(&e))?)
 }
 
 /// Explains a request given as JSON text, through the same strict parser as the CLI and the
@@ -123,8 +131,9 @@ pub fn explain_json(text: &str) -> Result<JsValue, JsValue> {
 pub fn fix(
     #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let request = from_js(request)?;
-    to_js(&fix_value(&request.to_value()))
+    answer(request, |r| {
+        onbehalf_core::fix::fixes(r).map(|fixes| fix_answer(r, &fixes))
+    })
 }
 
 /// The fix answer for a request given as JSON text, exactly as the core writes it: one line,
@@ -145,9 +154,7 @@ fn exposure_value(request: &OwnedRequest) -> Result<Value, RequestError> {
 pub fn exposure(
     #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let request = from_js(request)?;
-    let exposure = exposure_value(&request).map_err(|e| throw(&e))?;
-    to_js(&exposure)
+    answer(request, exposure_value)
 }
 
 /// [`exposure`] of a request given as JSON text, as the core's JSON text (the error object for

@@ -5,7 +5,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::output::{decide_owned, decision_to_value, error_to_value};
+use super::output::{answer_text, decide_owned, decision_to_value, error_to_value};
 use super::read::request_from_value;
 use super::value::{object, string, Value};
 use crate::error::{FieldPath, Segment};
@@ -158,10 +158,7 @@ pub fn fix_answer(request: &crate::json::OwnedRequest, fixes: &[Fix]) -> Value {
 /// ```
 #[must_use]
 pub fn fix_str(text: &str) -> String {
-    match Value::parse(text) {
-        Ok(value) => fix_value(&value).to_string(),
-        Err(e) => error_to_value(&e).to_string(),
-    }
+    answer_text(text, fix_value)
 }
 
 /// An exposure: `{"settings": request, "targets": […], "reached": [{"target", "clients":

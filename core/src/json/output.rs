@@ -175,8 +175,14 @@ pub fn decide_str(text: &str) -> String {
 /// ```
 #[must_use]
 pub fn decide_str_strict(text: &str) -> String {
+    answer_text(text, decide_value)
+}
+
+/// `answer` of the value `text` holds (strict parser), or the error object of text that is
+/// not JSON; one line.
+pub(crate) fn answer_text(text: &str, answer: impl FnOnce(&Value) -> Value) -> String {
     match Value::parse(text) {
-        Ok(value) => decide_value(&value).to_json(),
+        Ok(value) => answer(&value).to_json(),
         Err(e) => error_to_value(&e).to_json(),
     }
 }
