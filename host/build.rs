@@ -1,4 +1,4 @@
-//! Builds the default policy module (`onbehalf-module`, wasm32) and the example strict policy so the host can embed it:
+//! Builds the default policy module (`onbehalf-policy-module`, wasm32) and the example strict policy so the host can embed it:
 //! `onbehalf serve` then works with no arguments. The nested cargo uses its own target
 //! directory (no lock contention with the outer build) and a clean environment (no
 //! clippy/rustc wrappers or host RUSTFLAGS leaking into the wasm build).
@@ -15,8 +15,8 @@ fn main() {
     for path in [
         "abi/src",
         "abi/Cargo.toml",
-        "module/src",
-        "module/Cargo.toml",
+        "policy-module/src",
+        "policy-module/Cargo.toml",
         "examples/strict-policy/src",
         "examples/strict-policy/Cargo.toml",
         "core/src",
@@ -32,7 +32,7 @@ fn main() {
         .args([
             "build",
             "--package",
-            "onbehalf-module",
+            "onbehalf-policy-module",
             "--package",
             "strict-policy",
         ])
@@ -54,7 +54,7 @@ fn main() {
     let status = cmd.status();
     let built = target_dir.join("wasm32-unknown-unknown/policy-module");
     let (default, strict) = (
-        built.join("onbehalf_module.wasm"),
+        built.join("onbehalf_policy_module.wasm"),
         built.join("strict_policy.wasm"),
     );
     match status {

@@ -18,8 +18,8 @@
 //! 32–62: bit 32 + n is the n-th code of its `policy_reasons` catalog ([`OWN_REASONS_AT`]).
 
 use onbehalf_core::{
-    Borrowed, Decision, ForestTrust, Hop, HopReason, PackedDecision, PackedRequest, Realm, Request,
-    Storage, MAX_HOPS,
+    wire_byte, Borrowed, Decision, Hop, HopReason, PackedDecision, PackedRequest, Request, Storage,
+    MAX_HOPS,
 };
 
 /// The size of a request record without hops.
@@ -60,22 +60,12 @@ pub const HOP_LENGTH_AT: usize = HOP_FLAGS_AT + 1;
 /// The flags bit set when the hop's target is in `allowed_targets`.
 pub const FLAG_LISTED: u8 = 1;
 
-/// The hop as the record carries it: `forest_trust` zeroed unless the target is in another
-/// forest (the rules read it only then, spec §2), as the packed request does for the server's
-/// trust — so one decision has one record.
-fn as_recorded<S: Storage>(hop: &Hop<S>) -> Hop<Borrowed<'static>> {
-    Hop {
-        target: "",
-        auth: hop.auth,
-        transport: hop.transport,
-        realm: hop.realm,
-        forest_trust: if hop.realm == Realm::OtherForest {
-            hop.forest_trust
-        } else {
-            ForestTrust::blank()
-        },
-    }
-}
+/// Where a hop entry's `forest_trust` byte is (the hop table's `wire` position).
+#[allow(clippy::panic)] // a const item: a missing position is a build error
+const TRUST_AT: usize = match Hop::<Borrowed<'static>>::INFO.row("forest_trust").wire_at {
+    Some(at) => at,
+    None => panic!("forest_trust has no wire position"),
+};
 
 /// Appends the record of `request` (host side). `None` if a target is longer than `u32`
 /// can say (never, for a request the host accepted).
@@ -86,7 +76,9 @@ pub fn encode<S: Storage>(request: &Request<S>, out: &mut alloc::vec::Vec<u8>) -
     for hop in request.hops() {
         let target = hop.target.as_ref();
         let mut header = [0; HOP_HEADER];
-        as_recorded(hop).write_wire(&mut header)?;
+        hop.write_wire(&mut header)?;
+        // The trust the rules read (zero outside another forest), so one decision has one record.
+        *header.get_mut(TRUST_AT)? = wire_byte(&hop.trust_read());
         *header.get_mut(HOP_FLAGS_AT)? = if request.delegation.allows_target(target) {
             FLAG_LISTED
         } else {
@@ -152,7 +144,7 @@ impl<'a> RecordView<'a> {
             *wire = read(&header, 0)?;
             let mut check = Hop::to("");
             check.read_wire(wire)?;
-            if as_recorded(&check) != check {
+            if check.trust_read() != check.forest_trust {
                 return None;
             }
             match header.get(HOP_FLAGS_AT)? {

@@ -290,6 +290,20 @@ impl<'a> Hop<Borrowed<'a>> {
     }
 }
 
+impl<S: Storage> Hop<S> {
+    /// The trust the rules read for this hop: `forest_trust` when the target is in another
+    /// forest, else none (spec §2: read only then) — what a hop record carries, as the packed
+    /// request zeroes the server's trust outside another forest.
+    #[must_use]
+    pub fn trust_read(&self) -> ForestTrust {
+        if self.realm == Realm::OtherForest {
+            self.forest_trust
+        } else {
+            ForestTrust::blank()
+        }
+    }
+}
+
 impl<S: Storage> Delegation<S> {
     /// Whether `target` is in `allowed_targets` (ASCII-case-insensitive equality; no SPN expansion).
     #[must_use]

@@ -75,8 +75,8 @@ test("explain gives the decision of decide, the steps with rules and sources", (
 });
 
 test("the package's wasm is the web page's, byte for byte", () => {
-  const installed = readFileSync(join(process.cwd(), "node_modules/onbehalf/onbehalf_wasm_bg.wasm"));
-  const page = readFileSync(join(root, "web/dist/pkg/onbehalf_wasm_bg.wasm"));
+  const installed = readFileSync(join(process.cwd(), "node_modules/onbehalf/onbehalf_web_bg.wasm"));
+  const page = readFileSync(join(root, "web/dist/pkg/onbehalf_web_bg.wasm"));
   const sha = (b) => createHash("sha256").update(b).digest("hex");
   assert.equal(sha(installed), sha(page));
 });

@@ -4,7 +4,7 @@
 // holds it (?r=<request JSON>) so a link reproduces the exact situation. The form is drawn
 // from the core's catalog and shows the canonical request the core returns; every decision
 // comes from the Rust core compiled to wasm (pkg/); nothing is decided in JavaScript.
-import init, { explain, explainJson, decide, catalog, fixJson, exposureJson, loadDirectory, fillFromDirectory } from "./pkg/onbehalf_wasm.js";
+import init, { explain, explainJson, decide, catalog, fixJson, exposureJson, loadDirectory, fillFromDirectory } from "./pkg/onbehalf_web.js";
 import { buildForm, showCanonical, el, idOf, groupSwitches, usesGroup } from "./form.js";
 import { renderer } from "./verdict.js";
 import { fixRenderer } from "./fixes.js";
@@ -29,7 +29,7 @@ let partial = {};
 let lastCanonical = null;
 
 /** A record with every field at its catalog default (required text fields empty).
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogRecord} record */
 function blank(record) {
   return Object.fromEntries(record.fields.map((f) => [f.name,
     f.kind === "record" ? blank(f.record) : "value" in f.default ? clone(f.default.value) : f.kind === "record-list" ? [] : ""]));
@@ -37,7 +37,7 @@ function blank(record) {
 
 /** `written` laid over `base` (a canonical record), field by field: what the controls show for
  *  a request the core refused. Values of the wrong shape are left to the base. */
-/** @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
+/** @param {import("./pkg/onbehalf_web.js").CatalogRecord} record */
 function overlay(record, base, written) {
   const out = clone(base ?? blank(record));
   if (!written || typeof written !== "object" || Array.isArray(written)) return out;

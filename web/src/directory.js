@@ -9,7 +9,7 @@ import { el, idOf } from "./form.js";
 
 /** The directory panel. `current()` is the form's canonical request; `load(request)` shows a
  *  filled one (and puts it in the URL).
- *  @param {import("./pkg/onbehalf_wasm.js").Catalog} CAT */
+ *  @param {import("./pkg/onbehalf_web.js").Catalog} CAT */
 export function directoryPanel(CAT, { loadDirectory, fillFromDirectory }, current, load) {
   const $ = (id) => document.getElementById(id);
   /** The text of the input or select `id`. */

@@ -25,7 +25,7 @@ function fieldAt(record, path) {
 const show = (value) => (Array.isArray(value) ? value.join(", ") || "(none)" : String(value));
 
 /** How a decision's hops end, e.g. "1 of 1 hops arrive as the client".
- *  @param {import("./pkg/onbehalf_wasm.js").Decision} decision */
+ *  @param {import("./pkg/onbehalf_web.js").Decision} decision */
 function outcome(decision) {
   const allowed = decision.hops.filter((h) => h.allowed).length;
   const hops = decision.hops.length ? `; ${allowed} of ${decision.hops.length} hops arrive as the client` : "";
@@ -33,20 +33,20 @@ function outcome(decision) {
 }
 
 /**
- * @param {import("./pkg/onbehalf_wasm.js").Catalog} cat
- * @param {(request: import("./pkg/onbehalf_wasm.js").CanonicalRequest) => void} apply
+ * @param {import("./pkg/onbehalf_web.js").Catalog} cat
+ * @param {(request: import("./pkg/onbehalf_web.js").CanonicalRequest) => void} apply
  */
 export function fixRenderer(cat, apply) {
   const label = (path) => fieldAt(cat.request, path)?.label ?? path;
 
-  /** @param {import("./pkg/onbehalf_wasm.js").FixChange} c */
+  /** @param {import("./pkg/onbehalf_web.js").FixChange} c */
   function change(c) {
     return el("li", { "data-field": c.field },
       `${label(c.field)} (`, el("code", { text: c.field }), ") → ", el("code", { text: show(c.value) }),
       el("span", { class: "kind", text: ` ${c.kind} change; widens: ${c.effect}` }));
   }
 
-  /** @param {import("./pkg/onbehalf_wasm.js").FixStep} s */
+  /** @param {import("./pkg/onbehalf_web.js").FixStep} s */
   function step(s) {
     const commands = Object.entries(s).filter(([k, v]) => !STEP_META.has(k) && typeof v === "string");
     return el("li", { "data-action": s.action },
@@ -56,9 +56,9 @@ export function fixRenderer(cat, apply) {
   }
 
   /**
-   * @param {import("./pkg/onbehalf_wasm.js").Fix} f
+   * @param {import("./pkg/onbehalf_web.js").Fix} f
    * @param {number} i
-   * @param {import("./pkg/onbehalf_wasm.js").Fix | null} recommended
+   * @param {import("./pkg/onbehalf_web.js").Fix | null} recommended
    */
   function fix(f, i, recommended) {
     const id = `fix-${i + 1}`;
@@ -80,7 +80,7 @@ export function fixRenderer(cat, apply) {
   }
 
   /** The fix answer `{decision, falls_short, fixes}` for the request shown.
-   *  @param {import("./pkg/onbehalf_wasm.js").FixAnswer} answer */
+   *  @param {import("./pkg/onbehalf_web.js").FixAnswer} answer */
   function fixes(answer) {
     $("fix-panel").hidden = false;
     const list = answer.fixes;
@@ -112,7 +112,7 @@ export function fixRenderer(cat, apply) {
   }
 
   /** Each client kind in words: the fields in which the kinds differ from the settings.
-   *  @param {import("./pkg/onbehalf_wasm.js").Exposure} answer */
+   *  @param {import("./pkg/onbehalf_web.js").Exposure} answer */
   function clientWords(answer) {
     const base = leaves(cat.request, answer.settings);
     const kinds = answer.reached.flatMap((r) => r.clients.map((c) => leaves(cat.request, c.request)));
@@ -122,7 +122,7 @@ export function fixRenderer(cat, apply) {
   }
 
   /** The exposure of the delegation settings, beside them in the form.
-   *  @param {import("./pkg/onbehalf_wasm.js").Exposure} answer */
+   *  @param {import("./pkg/onbehalf_web.js").Exposure} answer */
   function exposure(answer) {
     const client = clientWords(answer);
     const rows = answer.reached.map((r) => {

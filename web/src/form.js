@@ -20,7 +20,7 @@ export const el = (tag, attrs = {}, ...children) => {
 /** The element id of a field path, e.g. ["hops", 0, "auth"] → "hops-0-auth". */
 export const idOf = (path) => path.join("-");
 
-/** @param {import("./pkg/onbehalf_wasm.js").CatalogChoice} choice */
+/** @param {import("./pkg/onbehalf_web.js").CatalogChoice} choice */
 function choiceText(choice) {
   const aliases = choice.spellings.slice(1);
   const alias = aliases.length ? ` (${aliases.join(" / ")})` : "";
@@ -34,13 +34,13 @@ export function prose(tag, text, attrs = {}) {
   return node;
 }
 
-/** @param {import("./pkg/onbehalf_wasm.js").CatalogField} field */
+/** @param {import("./pkg/onbehalf_web.js").CatalogField} field */
 function help(field, id) {
   return field.help ? prose("span", field.help, { class: "help", id: `${id}-help` }) : null;
 }
 
 /** One leaf control; `onChange(path, value)` is called when the person changes it.
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogField} field */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogField} field */
 function leaf(field, path, onChange) {
   const id = idOf(path);
   const describedBy = field.help ? `${id}-help` : undefined;
@@ -66,7 +66,7 @@ function leaf(field, path, onChange) {
 }
 
 /** A record's fields, in table order; a field of a group is shown only while its group is.
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogRecord} record */
 function fields(record, path, handlers) {
   return record.fields.map((field) => {
     const at = [...path, field.name];
@@ -96,7 +96,7 @@ export function groupSwitches(groups, onToggle) {
 }
 
 /** Whether `canonical` sets any field of `group` to something other than its default.
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogRecord} record */
 export function usesGroup(record, canonical, group) {
   return record.fields.some((field) => {
     const value = canonical[field.name];
@@ -110,7 +110,7 @@ export function usesGroup(record, canonical, group) {
 }
 
 /** An editable list of records (the hops): items are drawn by `showCanonical`.
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogField} field */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogField} field */
 function recordList(field, path, handlers) {
   const id = idOf(path);
   const list = el("ol", { id, class: "records", "data-max": String(field.max) });
@@ -121,7 +121,7 @@ function recordList(field, path, handlers) {
 }
 
 /** Draws the whole form for the catalog's request record.
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogRecord} record */
 export function buildForm(container, record, handlers) {
   container.replaceChildren(...fields(record, [], handlers));
 }
@@ -139,7 +139,7 @@ function listItem(list, path, index, handlers) {
 }
 
 /** Sets every control from a canonical request (every field present).
- *  @param {import("./pkg/onbehalf_wasm.js").CatalogRecord} record */
+ *  @param {import("./pkg/onbehalf_web.js").CatalogRecord} record */
 export function showCanonical(container, record, canonical, handlers, path = []) {
   for (const field of record.fields) {
     const at = [...path, field.name];

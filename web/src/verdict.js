@@ -8,7 +8,7 @@ import { el } from "./form.js";
 const $ = (id) => document.getElementById(id);
 const byName = (list, key = "name") => Object.fromEntries(list.map((x) => [x[key], x]));
 
-/** @param {import("./pkg/onbehalf_wasm.js").Catalog} cat */
+/** @param {import("./pkg/onbehalf_web.js").Catalog} cat */
 export function renderer(cat) {
   const levels = byName(cat.effective_levels);
   const reaches = byName(cat.reaches);
@@ -31,7 +31,7 @@ export function renderer(cat) {
   /** The boundary crossed on the way to a machine, when its realm relation to the client changes. */
   const crossing = (from, to) => (to !== from ? realmWords[to]?.description : null);
 
-  /** @param {import("./pkg/onbehalf_wasm.js").Explanation} explanation */
+  /** @param {import("./pkg/onbehalf_web.js").Explanation} explanation */
   function chain(explanation) {
     const request = explanation.request;
     const decision = explanation.decision;
@@ -58,7 +58,7 @@ export function renderer(cat) {
     $("chain").replaceChildren(...parts);
   }
 
-  /** @param {import("./pkg/onbehalf_wasm.js").Explanation} explanation */
+  /** @param {import("./pkg/onbehalf_web.js").Explanation} explanation */
   function trace(explanation) {
     const steps = explanation.steps.map((s) =>
       el("li", { "data-code": s.code },

@@ -36,8 +36,8 @@ async function check(name, fn) {
 }
 
 // ---- 1. exhaustive wasm-bindgen vs native --------------------------------------------------
-const pkg = await import(pathToFileURL(join(dist, "pkg/onbehalf_wasm.js")).href);
-pkg.initSync({ module: readFileSync(join(dist, "pkg/onbehalf_wasm_bg.wasm")) });
+const pkg = await import(pathToFileURL(join(dist, "pkg/onbehalf_web.js")).href);
+pkg.initSync({ module: readFileSync(join(dist, "pkg/onbehalf_web_bg.wasm")) });
 const CAT = pkg.catalog();
 await conformance(pkg, cli, check, "wasm-bindgen");
 

@@ -22,7 +22,7 @@ function native(cli, command, lines) {
 /** The page's own wasm exports (the very module instance the page initialised). */
 function inPage(page, name, texts) {
   return page.evaluate(async ([name, texts]) => {
-    const pkg = await import("/pkg/onbehalf_wasm.js");
+    const pkg = await import("/pkg/onbehalf_web.js");
     // The clock is coarse (0.1 ms in Chromium): each answer is timed over 20 calls.
     return texts.map((t) => {
       const answer = pkg[name](t);

@@ -19,19 +19,19 @@ const NAME: &str = "onbehalf";
 
 /// The files of wasm-bindgen's output (`web/dist/pkg/`) that make up the package.
 const PKG_FILES: [&str; 4] = [
-    "onbehalf_wasm.js",
-    "onbehalf_wasm.d.ts",
-    "onbehalf_wasm_bg.wasm",
-    "onbehalf_wasm_bg.wasm.d.ts",
+    "onbehalf_web.js",
+    "onbehalf_web.d.ts",
+    "onbehalf_web_bg.wasm",
+    "onbehalf_web_bg.wasm.d.ts",
 ];
 
 /// Node's entry point: the same build, initialised synchronously from the package's own
 /// `.wasm` file, so `import { decide } from "onbehalf"` works without an `await init()`.
 const NODE_ENTRY: &str = r#"// Node's entry point: the wasm-bindgen build, initialised from the package's own .wasm.
 import { readFileSync } from "node:fs";
-import { initSync } from "./onbehalf_wasm.js";
-initSync({ module: readFileSync(new URL("./onbehalf_wasm_bg.wasm", import.meta.url)) });
-export * from "./onbehalf_wasm.js";
+import { initSync } from "./onbehalf_web.js";
+initSync({ module: readFileSync(new URL("./onbehalf_web_bg.wasm", import.meta.url)) });
+export * from "./onbehalf_web.js";
 "#;
 
 fn write(path: &Path, text: &str) -> Result {
@@ -63,15 +63,15 @@ fn manifest() -> Value {
         ),
         ("license", text(env!("CARGO_PKG_LICENSE"))),
         ("type", text("module")),
-        ("types", text("./onbehalf_wasm.d.ts")),
+        ("types", text("./onbehalf_web.d.ts")),
         (
             "exports",
             object(vec![(
                 ".",
                 object(vec![
-                    ("types", text("./onbehalf_wasm.d.ts")),
+                    ("types", text("./onbehalf_web.d.ts")),
                     ("node", text("./node.js")),
-                    ("default", text("./onbehalf_wasm.js")),
+                    ("default", text("./onbehalf_web.js")),
                 ]),
             )]),
         ),

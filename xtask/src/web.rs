@@ -40,7 +40,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 /// Prepends the TypeScript types the core generates from its tables to wasm-bindgen's
 /// declarations, whose functions name them (`Request`, `Decision`, `Explanation`, …).
 fn write_types(pkg: &Path) -> Result {
-    let path = pkg.join("onbehalf_wasm.d.ts");
+    let path = pkg.join("onbehalf_web.d.ts");
     let bindings =
         std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
     let types = onbehalf_core::json::typescript();
@@ -55,7 +55,7 @@ pub fn web() -> Result {
     cargo(&[
         "build",
         "-p",
-        "onbehalf-wasm",
+        "onbehalf-web",
         "--target",
         "wasm32-unknown-unknown",
         "--profile",
@@ -64,7 +64,7 @@ pub fn web() -> Result {
     let root = root();
     let dist = root.join("web/dist");
     let _ = std::fs::remove_dir_all(&dist);
-    let wasm = root.join("target/wasm32-unknown-unknown/wasm/onbehalf_wasm.wasm");
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm/onbehalf_web.wasm");
     let pkg = dist.join("pkg");
     run(
         "wasm-bindgen",
@@ -78,7 +78,7 @@ pub fn web() -> Result {
     )?;
     write_types(&pkg)?;
     copy_dir(&root.join("web/src"), &dist)?;
-    let bg = pkg.join("onbehalf_wasm_bg.wasm");
+    let bg = pkg.join("onbehalf_web_bg.wasm");
     let wasm = std::fs::read(&bg).map_err(|e| format!("read {}: {e}", bg.display()))?;
     eprintln!(
         "xtask: web/dist built; page wasm {} bytes, {} bytes gzipped",

@@ -25,7 +25,7 @@ pub use onbehalf_abi::Limits;
 pub use onbehalf_core::json::{POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
 pub use worker::{Verdict, Worker};
 
-/// The default policy module (`onbehalf-module`), built by `build.rs` and embedded.
+/// The default policy module (`onbehalf-policy-module`), built by `build.rs` and embedded.
 pub const DEFAULT_MODULE: &[u8] = include_bytes!(env!("ONBEHALF_DEFAULT_MODULE"));
 
 /// The example custom policy (`examples/strict-policy`: no unconstrained delegation, reach

@@ -21,7 +21,7 @@ KIT_FUEL_PER_BYTE = 100_000
 KIT_MEMORY = 1 << 30
 KIT_STACK = 1 << 20
 
-# `kit_prepare`'s first byte (module/src/kit.rs).
+# `kit_prepare`'s first byte (policy-module/src/kit.rs).
 PREPARED_ERROR, PREPARED_PACKED, PREPARED_RECORD = 0, 1, 2
 
 
