@@ -35,17 +35,30 @@ pub fn uses_realms<S: Storage>(hop: &onbehalf_core::Hop<S>) -> bool {
     hop.realm != Realm::SameDomain || hop.forest_trust != ForestTrust::blank()
 }
 
-/// Checks `answer` against the engine's own decision for `request`.
+/// Checks `answer` against the engine's own decision for `request`: it grants no more
+/// ([`invariants::within_reference`]) and its reasons claim no more
+/// ([`invariants::reasons_within_reference`]).
 ///
 /// # Errors
-/// [`Fault::ExceedsReference`] when the answer grants more; [`Fault::MalformedAnswer`] when
+/// [`Fault::ExceedsReference`] when the answer or its reasons claim more; [`Fault::MalformedAnswer`] when
 /// the request itself has no reference decision (a host never sends such a request).
 pub fn within_reference<S: Storage>(
     request: &Request<S>,
     answer: &Decision<'_>,
 ) -> Result<(), Fault> {
     let reference = onbehalf_core::decide(request).map_err(|_| Fault::MalformedAnswer)?;
-    invariants::within_reference(&reference, answer).map_err(|_| Fault::ExceedsReference)
+    invariants::within_reference(&reference, answer).map_err(|_| Fault::ExceedsReference)?;
+    let outline = (reference.effective, reference.reach, reference.reasons);
+    let at = |level| {
+        let request = Request {
+            level,
+            ..request.clone()
+        };
+        onbehalf_core::decide(&request)
+            .ok()
+            .map(|d| (d.effective, d.reach, d.reasons))
+    };
+    invariants::reasons_within_reference(answer, outline, at).map_err(|_| Fault::ExceedsReference)
 }
 
 /// A checked answer record: the decision, the own-reason bits, and per hop the index of the

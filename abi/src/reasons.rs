@@ -6,7 +6,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use onbehalf_core::json::{Value, POLICY_ABI_TOO_OLD, POLICY_MODULE_FAULT};
-use onbehalf_core::{HopReason, Reason};
+use onbehalf_core::{ErrorCode, HopReason, HttpError, Reason};
 
 /// One of a module's own reason codes (ABI v2 `policy_reasons`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +31,17 @@ fn kebab(code: &str) -> bool {
         && !code.ends_with('-')
 }
 
+/// Whether `code` is already a code of the spec (a reason, a hop reason, an error) or of
+/// the host (its fail-closed answers, faults, HTTP errors): a module's own code may not
+/// imitate one (an own code reads as the module's explanation, never as the engine's).
 fn taken(code: &str) -> bool {
     code == POLICY_MODULE_FAULT
         || code == POLICY_ABI_TOO_OLD
         || Reason::from_name(code).is_some()
         || HopReason::from_name(code).is_some()
+        || ErrorCode::from_name(code).is_some()
+        || HttpError::from_name(code).is_some()
+        || crate::Fault::from_name(code).is_some()
 }
 
 /// Parses and checks the catalog: at most 31 entries, each exactly `code` (kebab-case, at
@@ -97,6 +103,11 @@ mod tests {
             r#"[{"code":"hop-chain-broken","rule":"x"}]"#,
             r#"[{"code":"policy-module-fault","rule":"x"}]"#,
             r#"[{"code":"policy-abi-too-old","rule":"x"}]"#,
+            r#"[{"code":"invalid-json","rule":"x"}]"#,
+            r#"[{"code":"unknown-realm","rule":"x"}]"#,
+            r#"[{"code":"exceeds-reference","rule":"x"}]"#,
+            r#"[{"code":"policy-rejected","rule":"x"}]"#,
+            r#"[{"code":"server-busy","rule":"x"}]"#,
             r#"[{"code":"a","rule":"x"},{"code":"a","rule":"y"}]"#,
             r#"[{"code":"a","rule":""}]"#,
             r#"[{"code":"a","rule":"x","extra":1}]"#,

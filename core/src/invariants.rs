@@ -4,9 +4,9 @@
 
 use crate::decision::{Decision, Reach};
 use crate::hop::{HopReason, Identity};
-use crate::level::Level;
+use crate::level::{Level, RequestedLevel};
 use crate::packed::{decide_packed, PackedRequest};
-use crate::reason::Reason;
+use crate::reason::{Reason, ReasonKind, Reasons};
 use crate::request::Request;
 use crate::request::Storage;
 
@@ -221,4 +221,64 @@ pub fn within_reference(reference: &Decision<'_>, answer: &Decision<'_>) -> Resu
         )?;
     }
     consistent(answer)
+}
+
+/// What the reference answers for one request: effective level, reach, reasons.
+pub type Outline = (Level, Reach, Reasons);
+
+/// Whether every spec reason of `answer` (a policy module's, already
+/// [`within_reference`]) claims no more than the answer: a code that only lowers or
+/// resolves (kinds `downgrade`, `resolve`, `override`) may always be given; a code that
+/// reports a grant or a fact of the way there (kinds `info`, `promotion`: e.g.
+/// `server-side-constrained-delegation`, `protocol-transition-used`,
+/// `local-server-one-network-hop`) only if the reference gives it for this request at some
+/// requested level with an answer at most as permissive as `answer` (effective level and reach
+/// no higher). `reference_at(level)` is the reference's outline of the same request at
+/// requested level `level`; `reference` is it at the request's own level (tried first).
+/// The module's own codes are not spec codes and are not checked here.
+///
+/// ```
+/// use onbehalf_core::{decide, invariants, AuthService, Decision, Hop, Level, Reach, Reason, Reasons, Request, RequestedLevel, ServerLocation, Transport};
+/// let mut request = Request::over(RequestedLevel::Impersonation, Transport::Ncalrpc);
+/// request.auth = AuthService::Kerberos;
+/// let reference = decide(&request).unwrap(); // impersonation, network: one hop from a local server
+/// assert!(reference.reasons.contains(Reason::LocalServerOneNetworkHop));
+/// let at = |level| {
+///     let r = Request { level, ..request.clone() };
+///     decide(&r).ok().map(|d| (d.effective, d.reach, d.reasons))
+/// };
+/// let outline = (reference.effective, reference.reach, reference.reasons);
+/// // Identification with the grant's reason claims a hop it does not allow.
+/// let claims = Decision::new(Level::Identification, Reach::None, reference.reasons);
+/// assert!(invariants::reasons_within_reference(&claims, outline, at).is_err());
+/// let honest = Decision::new(Level::Identification, Reach::None, Reasons::EMPTY);
+/// assert_eq!(invariants::reasons_within_reference(&honest, outline, at), Ok(()));
+/// ```
+///
+/// # Errors
+/// The first reason that claims more than the answer.
+pub fn reasons_within_reference(
+    answer: &Decision<'_>,
+    reference: Outline,
+    reference_at: impl Fn(RequestedLevel) -> Option<Outline>,
+) -> Result<(), Violation> {
+    let at_most =
+        |(effective, reach, _): &Outline| *effective <= answer.effective && *reach <= answer.reach;
+    let gives = |outline: &Outline, reason: Reason| outline.2.contains(reason) && at_most(outline);
+    for reason in answer.reasons.iter() {
+        if !matches!(reason.kind(), ReasonKind::Info | ReasonKind::Promotion) {
+            continue;
+        }
+        let witnessed = gives(&reference, reason)
+            || RequestedLevel::ALL
+                .iter()
+                .filter_map(|level| reference_at(*level))
+                .any(|outline| gives(&outline, reason));
+        if !witnessed {
+            return Err(Violation(
+                "a reason that reports a grant comes only with an answer the reference gives it for",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -268,6 +268,12 @@ impl Reasons {
         self.0 |= reason.bit();
     }
 
+    /// Removes a reason (a no-op if absent): a policy that lowers an answer drops the codes
+    /// that report what it took away (docs/policy-abi.md §5, item 4).
+    pub fn remove(&mut self, reason: Reason) {
+        self.0 &= !reason.bit();
+    }
+
     /// Whether `reason` is present.
     #[must_use]
     pub const fn contains(self, reason: Reason) -> bool {

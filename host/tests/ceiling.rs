@@ -204,3 +204,61 @@ fn a_v1_module_is_not_asked_about_requests_across_domains() {
         Verdict::Decided(..)
     ));
 }
+
+/// An impersonation request over Kerberos from a local server (ncalrpc): the reference grants
+/// impersonation, reach network, with `local-server-one-network-hop`.
+fn local_kerberos_impersonation() -> PackedRequest {
+    let mut r = Request::over(RequestedLevel::Impersonation, Transport::Ncalrpc);
+    r.auth = AuthService::Kerberos;
+    PackedRequest::pack(&r)
+}
+
+#[test]
+fn reasons_claiming_a_grant_the_answer_does_not_give_fail_closed() {
+    let request = local_kerberos_impersonation();
+    let reference = onbehalf_testkit::hostile::native(request).unpack();
+    assert!(reference.reasons.contains(Reason::LocalServerOneNetworkHop));
+    // Stricter, but still saying the identity goes one network hop.
+    let claims = packed_decision(
+        Level::Identification,
+        Reach::None,
+        &[Reason::LocalServerOneNetworkHop],
+    );
+    let honest = packed_decision(Level::Identification, Reach::None, &[]);
+    for version in [1, 2] {
+        let host = host(version, claims, "", "{}");
+        assert_eq!(
+            host.worker().decide_packed(request),
+            Verdict::Fault(Fault::ExceedsReference),
+            "v{version}"
+        );
+        let host = self::host(version, honest, "", "{}");
+        assert!(matches!(
+            host.worker().decide_packed(request),
+            Verdict::Decided(..)
+        ));
+    }
+    // Issue 30's record: anonymous, no reach, yet "server-side constrained delegation with
+    // protocol transition" and "one network hop"; the hop denied.
+    let request = parse_request(
+        r#"{"level":"impersonation","auth":"kerberos","hops":[{"target":"MSSQLSvc/db1.contoso.com:1433"}]}"#,
+    )
+    .unwrap();
+    let grants = [
+        Reason::ServerSideConstrainedDelegation,
+        Reason::ProtocolTransitionUsed,
+        Reason::LocalServerOneNetworkHop,
+    ];
+    let denied = onbehalf_core::HopReason::NoImpersonation.wire_index();
+    for reason in grants {
+        let decision = packed_decision(Level::Anonymous, Reach::None, &[reason]);
+        let host = host(2, decision, &record_bytes(decision, &[denied]), "{}");
+        assert_eq!(fault(&host, &request), Fault::ExceedsReference, "{reason}");
+    }
+    let decision = packed_decision(Level::Anonymous, Reach::None, &[]);
+    let host = host(2, decision, &record_bytes(decision, &[denied]), "{}");
+    assert_eq!(
+        host.worker().decide(&request).unwrap().decision().effective,
+        Level::Anonymous
+    );
+}

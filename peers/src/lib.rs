@@ -22,7 +22,8 @@ pub fn flat_input(r: &OwnedRequest) -> serde_json::Value {
     let fields = onbehalf_core::json::packed_fields(r)
         .into_iter()
         .map(|(name, value)| {
-            let value = serde_json::from_str(&value.to_string()).unwrap_or_default();
+            // The core's value serialises itself (feature `serde`): no text in between.
+            let value = serde_json::to_value(&value).unwrap_or_default();
             (name.to_owned(), value)
         });
     serde_json::Value::Object(fields.collect())

@@ -5,7 +5,8 @@
 //!    `none` (so delegation downgrades with `server-not-trusted-for-delegation`), and the
 //!    answer carries `strict-no-unconstrained-delegation`.
 //! 2. Reach is capped at `network`: a `multi-hop` reach becomes `network` (with
-//!    `strict-reach-capped-at-network`), and only the first hop may arrive as the client — a
+//!    `strict-reach-capped-at-network`, and without the codes that reported the multi-hop
+//!    grant: a module's reasons claim no more than its answer), and only the first hop may arrive as the client — a
 //!    later hop the reference would allow is denied with that reason, and the chain is broken
 //!    after it.
 //!
@@ -20,8 +21,8 @@ use alloc::string::{String, ToString};
 use onbehalf_abi::record::{with_own_reasons, Answer, RecordView, OWN_REASON};
 use onbehalf_core::json::{error_to_value, parse_request};
 use onbehalf_core::{
-    decide_packed, Borrowed, Decision, HopReason, PackedDecision, PackedRequest, Reach, Request,
-    ServerTrust,
+    decide_packed, Borrowed, Decision, HopReason, PackedDecision, PackedRequest, Reach, Reason,
+    Request, ServerTrust,
 };
 
 /// The strict policy.
@@ -46,6 +47,12 @@ fn without_unconstrained<'a>(request: &Request<Borrowed<'a>>) -> (Request<Borrow
 fn cap_reach(decision: &mut Decision<'_>) -> u32 {
     if decision.reach == Reach::MultiHop {
         decision.reach = Reach::Network;
+        // The codes that report the multi-hop grant no longer hold: a module's reasons may
+        // claim no more than its answer (docs/policy-abi.md §5, item 4).
+        decision
+            .reasons
+            .remove(Reason::ServerSideConstrainedDelegation);
+        decision.reasons.remove(Reason::ProtocolTransitionUsed);
         return REACH_CAPPED;
     }
     0

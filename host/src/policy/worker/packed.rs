@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use onbehalf_core::{invariants, PackedRequest, RawDecision};
+use onbehalf_core::{invariants, PackedDecision, PackedRequest, RawDecision};
 
 use super::super::answer;
 use super::super::calls;
@@ -29,10 +29,7 @@ impl Worker {
                     return Verdict::Decided(decision, own);
                 }
                 match RawDecision::classify(reference) {
-                    RawDecision::Decision(r)
-                        if invariants::within_reference(&r.unpack(), &decision.unpack())
-                            .is_ok() =>
-                    {
+                    RawDecision::Decision(r) if self.within(request, r, decision) => {
                         Verdict::Decided(decision, own)
                     }
                     _ => self.fault(policy, Fault::ExceedsReference),
@@ -40,6 +37,35 @@ impl Worker {
             }
             None => self.fault(policy, Fault::MalformedAnswer),
         }
+    }
+
+    /// Whether `answer` grants no more than `reference` and its reasons claim no more (the
+    /// reference at other requested levels from the table, as the records' check does).
+    fn within(
+        &self,
+        request: PackedRequest,
+        reference: PackedDecision,
+        answer: PackedDecision,
+    ) -> bool {
+        let (reference, answer) = (reference.unpack(), answer.unpack());
+        let outline = (reference.effective, reference.reach, reference.reasons);
+        let at = |level| {
+            let mut at_level = request.unpack().ok()?;
+            at_level.level = level;
+            let raw = self
+                .shared
+                .table
+                .decide_raw(PackedRequest::pack(&at_level).raw());
+            match RawDecision::classify(raw) {
+                RawDecision::Decision(d) => {
+                    let d = d.unpack();
+                    Some((d.effective, d.reach, d.reasons))
+                }
+                _ => None,
+            }
+        };
+        invariants::within_reference(&reference, &answer).is_ok()
+            && invariants::reasons_within_reference(&answer, outline, at).is_ok()
     }
 
     fn fault(&self, policy: &LoadedPolicy, fault: Fault) -> Verdict {
