@@ -185,7 +185,8 @@ impl<'a> RecordView<'a> {
             .and_then(|p| p.unpack())
             .ok()?;
         let mut hops = [Hop::to(""); MAX_HOPS];
-        for (slot, (wire, target)) in hops.iter_mut().zip(self.wire.iter().zip(self.targets)) {
+        let recorded = self.wire.iter().zip(self.targets).take(self.count);
+        for (slot, (wire, target)) in hops.iter_mut().zip(recorded) {
             *slot = hop(wire, target);
         }
         let listed = (0..self.count).filter(|i| self.listed(*i));

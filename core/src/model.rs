@@ -187,12 +187,7 @@ pub fn from_wire_byte<T: Field + Unpack>(byte: u8) -> Option<T> {
     if u32::from(byte) >> T::WIRE_WIDTH != 0 {
         return None;
     }
-    T::unpack_from(
-        u64::from(byte) << T::WIRE_SHIFT,
-        Some(0),
-        FieldPath::REQUEST,
-    )
-    .ok()
+    T::from_bits(u64::from(byte) << T::WIRE_SHIFT, Some(0))
 }
 
 /// The packed positions `fields` span: their lowest bit and their highest plus one (`(0, 0)`
@@ -239,6 +234,11 @@ pub const fn wire_size(fields: &[FieldInfo]) -> usize {
 pub trait Unpack: Sized {
     /// Decodes the value at `at`; a value out of range is the field's unknown-value error.
     fn unpack_from(bits: u64, at: Option<u32>, path: FieldPath) -> Result<Self, RequestError>;
+    /// [`unpack_from`](Self::unpack_from) without the error: no field path is built (a
+    /// binary record's bytes are decoded per hop, in a module's hot path).
+    fn from_bits(bits: u64, at: Option<u32>) -> Option<Self> {
+        Self::unpack_from(bits, at, FieldPath::REQUEST).ok()
+    }
 }
 
 /// A field type read from JSON (spec §4): the checks of its row, in order.
@@ -299,6 +299,11 @@ macro_rules! choice_field {
                         $crate::error::RequestError::new($crate::error::ErrorCode::$unknown, path, $ty::ACCEPTED)
                             .found(index)
                     })
+            }
+
+            fn from_bits(bits: u64, at: Option<u32>) -> Option<Self> {
+                let index = $crate::model::bits_at(bits, at.unwrap_or(0), <$ty as $crate::model::Field>::PACKED_WIDTH);
+                usize::try_from(index).ok().and_then(|i| $ty::ALL.get(i)).copied()
             }
         }
 
@@ -366,6 +371,9 @@ impl Own for bool {
 impl Unpack for bool {
     fn unpack_from(bits: u64, at: Option<u32>, _: FieldPath) -> Result<Self, RequestError> {
         Ok(bits_at(bits, at.unwrap_or(0), 1) == 1)
+    }
+    fn from_bits(bits: u64, at: Option<u32>) -> Option<Self> {
+        Some(bits_at(bits, at.unwrap_or(0), 1) == 1)
     }
 }
 
@@ -520,6 +528,15 @@ macro_rules! record {
                         bits,
                         $crate::model::record!(@pos $($pos)?),
                         path.key(stringify!($field)),
+                    )?,
+                )+})
+            }
+
+            fn from_bits(bits: u64, _: Option<u32>) -> Option<Self> {
+                Some($name {$(
+                    $field: <$ty as $crate::model::Unpack>::from_bits(
+                        bits,
+                        $crate::model::record!(@pos $($pos)?),
                     )?,
                 )+})
             }
